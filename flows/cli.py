@@ -45,6 +45,8 @@ def run(
     """Run the ingest flow (embedded Prefect unless PREFECT_API_URL is set) and print a summary."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from prefect import tags as prefect_tags
+
     from flows import ingest as ingest_module
     from flows.runners import flow_with_runner
 
@@ -54,14 +56,26 @@ def run(
         bar = progress.add_task("ingest", total=None)
         ingest_module.batch_listeners.append(lambda done, total: progress.update(bar, completed=done, total=total))
         try:
-            summary = flow(sources=sources or None, warehouse=_warehouse(warehouse), batch_size=batch_size,
-                           full_refresh=full_refresh, since=_date(since), until=_date(until))
+            with prefect_tags(*source_tags(sources or [])):
+                summary = flow(sources=sources or None, warehouse=_warehouse(warehouse), batch_size=batch_size,
+                               full_refresh=full_refresh, since=_date(since), until=_date(until))
         except Exception as exc:  # noqa: BLE001 - the CLI reports a failed run and exits non-zero
             console.print(f"[red]ingest failed:[/red] {exc}")
             raise typer.Exit(1)
         finally:
             ingest_module.batch_listeners.clear()
     print_summary(summary)
+
+
+def source_tags(sources: list[str]) -> list[str]:
+    """Prefect tags naming each source ("source:seeds"), so runs can be filtered per source in the UI."""
+    from pathlib import PurePath
+    from urllib.parse import urlparse
+
+    names = []
+    for s in sources or ["seeds"]:
+        names.append(urlparse(s).netloc if "://" in s else PurePath(s.rstrip("/")).name or s)
+    return [f"source:{n}"[:100] for n in names]
 
 
 def print_summary(summary: dict) -> None:
@@ -181,6 +195,9 @@ def eval_entities(
 
     typer.echo(format_report(evaluate(gold, sample=sample)))
 
+
+# Operations (serve, reprocess) and the benchmark register their commands on `app` when imported.
+from flows import cli_bench, cli_ops  # noqa: E402,F401
 
 if __name__ == "__main__":
     app()

@@ -20,7 +20,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.report import markdown_report
 from tasks.clean import clean_task
 from tasks.extract import ExtractedBatch, extract_task, extractor_versions
-from tasks.fetch import discover_task, fetch_task
+from tasks.fetch import Discovery, discover_task, fetch_task
+from tasks.model import SourceItem
 from tasks.load import LoadResult, load_task, open_warehouse
 from tasks.settings import PIPELINE_VERSION, PROJECT_ROOT, load_settings
 from warehouse.store import Warehouse
@@ -55,6 +56,7 @@ class RunTotals:
     reject_reasons: list = field(default_factory=list)
     failed_batches: list = field(default_factory=list)
     new_article_ids: list = field(default_factory=list)
+    top_facts: list = field(default_factory=list)
 
     @property
     def loaded(self) -> int:
@@ -98,6 +100,19 @@ def _run_row(run_id: str, status: str, started: datetime, sources: list[str], wh
     }
 
 
+def stale_inputs(wh: Warehouse) -> Discovery:
+    """The raw inputs of articles whose facts came from other extractor versions than the current ones."""
+    current, found, listed = extractor_versions(), Discovery(), set()
+    columns = ["input_uri", "raw_location", "source_name", "extractor_versions", "fetched_at"]
+    for row in wh.read_table("articles", columns).to_pylist():
+        if row["extractor_versions"] == current or row["input_uri"] in listed:
+            continue
+        listed.add(row["input_uri"])
+        found.items.append(SourceItem(row["source_name"], row["input_uri"], row["raw_location"] or row["input_uri"],
+                                      fetched_at=row["fetched_at"]))
+    return found
+
+
 def inputs_seen(wh: Warehouse, full_refresh: bool) -> dict[str, str]:
     """input uri -> raw hash for inputs whose every article is current; empty on a full refresh."""
     if full_refresh:
@@ -117,8 +132,12 @@ def inputs_seen(wh: Warehouse, full_refresh: bool) -> dict[str, str]:
       description="Vietnamese news articles -> Parquet fact tables: fetch, clean, extract, load in batches.")
 def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch_size: int | None = None,
            full_refresh: bool = False, since: date | None = None, until: date | None = None,
-           in_flight: int = 4) -> dict:
-    """Ingest `sources` (files, folders, URLs, feeds, sitemaps) into the warehouse; returns the run summary."""
+           reprocess: bool = False, in_flight: int = 4) -> dict:
+    """Ingest `sources` (files, folders, URLs, feeds, sitemaps) into the warehouse; returns the run summary.
+
+    With `reprocess`, the inputs are instead the stored raw inputs of articles extracted by older
+    extractor versions (never refetched).
+    """
     log = get_run_logger()
     settings = load_settings(warehouse=warehouse, batch_size=batch_size)
     sources = sources or DEFAULT_SOURCES
@@ -136,8 +155,8 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
     wh.write_run(_run_row(run_id, "running", started, sources, wh, 0, totals))
 
     t0 = time.perf_counter()
-    seen = inputs_seen(wh, full_refresh)
-    found = discover_task(sources, settings, settings.warehouse)
+    seen = inputs_seen(wh, full_refresh or reprocess)
+    found = stale_inputs(wh) if reprocess else discover_task(sources, settings, settings.warehouse)
     totals.seconds["fetch"] += time.perf_counter() - t0
     totals.discovered = found.discovered
     totals.skipped += len(found.skipped)
@@ -209,6 +228,7 @@ def _add_batch(result: LoadResult, totals: RunTotals) -> None:
     totals.unchanged += result.unchanged
     totals.undated += b.undated
     totals.new_article_ids.extend(result.new_article_ids)
+    totals.top_facts.extend(result.top_facts)
     totals.reject_reasons.extend((r.uri, r.stage, r.reason) for r in b.rejects)
     totals.reject_reasons.extend((aid, "load", reason) for aid, reason in result.duplicates)
     for table, n in result.rows_written.items():
@@ -229,6 +249,7 @@ def summarize(run_id: str, wh: Warehouse, sources: list[str], totals: RunTotals,
         "undated": totals.undated, "balanced": totals.balanced, "seconds": totals.seconds,
         "rows_written": totals.rows_written, "table_rows": table_counts(wh),
         "rejects": totals.reject_reasons[:50], "new_article_ids": totals.new_article_ids[:1000],
+        "top_facts": totals.top_facts[:10],
     }
 
 

@@ -45,6 +45,7 @@ def _issuers() -> dict[str, str]:
     return {row[0]: row[1] for row in table("doc_issuers.tsv")}
 
 
+_DIGIT = re.compile(r"\d")
 _CODE = r"[A-ZĐ][A-Za-zĐđ0-9]*(?:[/\-][A-ZĐ][A-Za-zĐđ0-9]*)*"
 
 
@@ -96,6 +97,8 @@ def _type_of_code(code: str | None) -> str | None:
 
 def find_documents_in(text: str, lo: int, hi: int) -> list[DocumentRef]:
     """Document references in text[lo:hi]."""
+    if _DIGIT.search(text, lo, hi) is None:
+        return []  # every reference has a number
     pats = _patterns()
     found: list[DocumentRef] = []
     taken: list[tuple[int, int]] = []

@@ -6,7 +6,7 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from tasks.lexicon import table
 from tasks.textnorm import TONE_MARKS, is_vietnamese_syllable
@@ -22,9 +22,16 @@ class UndecodableError(ValueError):
 
 @dataclass(frozen=True)
 class Decoded:
+    """NFC text and how it was decoded.
+
+    `encoding` is one of "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be",
+    "utf-8+mojibake-repair" (valid UTF-8 whose text had been garbled once or twice and was repaired),
+    "utf-8+replace" (UTF-8 with a few bad bytes, e.g. cut mid-character, shown as U+FFFD), "cp1258",
+    "tcvn3", "vni", "cp1252", or the codec name of the declared charset / charset-normalizer's guess.
+    """
+
     text: str
-    encoding: str  # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be", "utf-32-*", "cp1258", "tcvn3", "vni",
-    # "cp1252", "utf-8+mojibake-repair", or whatever codec charset-normalizer/the declared charset named
+    encoding: str
 
 
 _BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
@@ -44,7 +51,7 @@ _MAGIC = (  # (prefix, offset, what it is)
     (b"GIF89a", 0, "GIF image"),
     (b"\xff\xd8\xff", 0, "JPEG image"),
     (b"\x1f\x8b", 0, "gzip data"),
-    (b"WEBP", 8, "WebP image"),
+    (b"RIFF", 0, "RIFF media (WebP/WAV/AVI)"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "MS Office (OLE) document"),
     (b"\x7fELF", 0, "ELF executable"),
     (b"ftyp", 4, "MP4/QuickTime media"),
@@ -186,6 +193,9 @@ _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _GARBAGE = re.compile("[\u0080-\u009f\u00a1-\u00bf\u00d7\u00f7\ufffd]")
 
 
+_is_syllable = lru_cache(maxsize=65536)(is_vietnamese_syllable)  # news text repeats its words
+
+
 def vietnamese_score(text: str) -> int:
     """Evidence that `text` is correctly decoded Vietnamese: valid non-ASCII syllables minus garbage.
 
@@ -196,7 +206,7 @@ def vietnamese_score(text: str) -> int:
     for word in _LETTER_RUN.findall(text):
         if word.isascii():
             continue
-        if is_vietnamese_syllable(word):
+        if _is_syllable(word):
             good += 1
         else:
             bad += 1
@@ -300,21 +310,25 @@ def _nearly_utf8(data: bytes) -> str | None:
     return text if text.count("\ufffd") <= max(2, len(data) // 1000) else None
 
 
+_DETECTION_SAMPLE_BYTES = 64 * 1024  # legacy detection scores this much; the winner decodes it all
+
+
 def _decode_non_utf8(data: bytes, declared: str | None) -> Decoded:
     """Pick among cp1258/TCVN3/VNI/cp1252, near-UTF-8 and the declared codec by Vietnamese evidence."""
-    candidates = ["cp1258", "tcvn3", "vni", "cp1252"]
+    candidates = ["utf-8+replace", "cp1258", "tcvn3", "vni", "cp1252"]
     if declared and declared not in candidates and not declared.startswith("utf"):
         candidates.append(declared)
+    sample = data[:_DETECTION_SAMPLE_BYTES]
+    if len(data) > len(sample) and (cut := sample.rfind(b" ")) > 0:
+        sample = sample[:cut]  # cut between words, never inside a VNI letter-and-mark pair
     scored = []
-    if (lenient := _nearly_utf8(data)) is not None:
-        scored.append((vietnamese_score(lenient), False, "utf-8+replace", unicodedata.normalize("NFC", lenient)))
     for encoding in candidates:
-        text = _decode_8bit(data, encoding)
+        text = _decode_candidate(sample, encoding)
         if text is not None:
             # Ties (e.g. text with no Vietnamese letters at all) go to the declared charset.
-            scored.append((vietnamese_score(text), encoding == declared, encoding, text))
-    best_score, _, best_encoding, best_text = max(scored, key=lambda s: (s[0], s[1]))
-    if best_score > 0:
+            scored.append((vietnamese_score(text), encoding == declared, encoding))
+    best_score, _, best_encoding = max(scored, key=lambda s: (s[0], s[1]))
+    if best_score > 0 and (best_text := _decode_candidate(data, best_encoding)) is not None:
         return _finish(best_text, best_encoding)
     if declared and (declared_text := _decode_8bit(data, declared)) is not None:
         return _finish(declared_text, declared)
@@ -322,3 +336,10 @@ def _decode_non_utf8(data: bytes, declared: str | None) -> Decoded:
     if guess is None:
         raise UndecodableError(f"undetectable encoding: not UTF-8, no Vietnamese legacy table fits, declared {declared!r}")
     return _finish(*guess)
+
+
+def _decode_candidate(data: bytes, encoding: str) -> str | None:
+    if encoding == "utf-8+replace":
+        text = _nearly_utf8(data)
+        return None if text is None else unicodedata.normalize("NFC", text)
+    return _decode_8bit(data, encoding)

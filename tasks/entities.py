@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from tasks.lexicon import table, word_list
 from tasks.model import Doc
@@ -18,33 +19,40 @@ EXTRACTOR_VERSION = "1.0.0"
 # Words, acronyms (TT-VH, GD&ĐT, TP.HCM), numbers, and single punctuation marks.
 _TOKEN = re.compile(r"\w+(?:[.&'’\-/]\w+)*|[^\w\s]")
 _CONNECTORS = frozenset({"và", "&", "-", "–"})
-# Words after which a capitalised run is a place ("tại Nghệ An", "đến Hà Nội").
-_PLACE_CUES = frozenset({"tại", "ở", "đến", "tới", "sang", "thăm", "khắp"})
 # Verbs after a capitalised run that mark it as a speaker (person).
-_SPEAKER_CUES = frozenset({"cho biết", "chia sẻ", "nói", "khẳng định", "tâm sự", "nhấn mạnh", "kể", "bày tỏ", "thừa nhận", "tiết lộ"})
-_AGE = re.compile(r"\s*(?:\(\s*\d{1,3}\s*(?:tuổi)?|,\s*\d{1,3}\s*tuổi)")
+_SPEAKER_CUES = frozenset({"cho biết", "chia sẻ", "nói", "khẳng định", "tâm sự", "nhấn mạnh", "kể", "bày tỏ",
+                           "thừa nhận", "tiết lộ", "viết", "cho hay"})
 # Generic unit words that refer back to the article's place when written without a name.
 _COREF_TYPES = frozenset({"thành phố", "tỉnh", "huyện", "quận", "thị xã"})
+# Lowercase heads that mostly start ordinary phrases ("trung tâm Hà Nội" = the centre of Hanoi).
+_LOWER_HEAD_EXCLUDED = frozenset({"trung", "phòng", "ban", "hội", "bộ", "đài", "cơ", "đội", "quỹ", "báo", "văn", "sở"})
+_OPENERS = frozenset({"“", '"', "(", ":", "-", "–", "‘", "[", "…"})
+_INITIALS = re.compile(r"^(?:[A-ZĐ]\.){1,4}[A-ZĐ]$")
+_VI_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+    r"[aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]{1,3}(?:ch|ng|nh|[cmnpt])?$"
+)
 
 
-@dataclass
-class Token:
+class Token(NamedTuple):
+    """A token's text and features; cached per distinct text (offsets live in `Tokens`)."""
+
     text: str
-    start: int
-    end: int
     key: str  # match_key of the text
+    cap: bool  # starts with an upper-case letter
+    acronym: bool  # two or more upper-case letters (HĐND, TT-VH)
+    word: bool  # a word or number, not punctuation
+    vietnamese: bool  # shaped like a Vietnamese syllable
+    interesting: bool  # capitalised, an acronym, or the first word of some lexicon phrase
 
-    @property
-    def cap(self) -> bool:
-        return self.text[0].isupper()
 
-    @property
-    def acronym(self) -> bool:
-        return sum(c.isupper() for c in self.text) >= 2
+class Tokens(list):
+    """The tokens of one sentence with their offsets in the article text."""
 
-    @property
-    def word(self) -> bool:
-        return self.text[0].isalnum()
+    def __init__(self):
+        super().__init__()
+        self.starts: list[int] = []
+        self.ends: list[int] = []
 
 
 @dataclass
@@ -71,43 +79,85 @@ class Mention:
 
 
 def _keys(phrase: str) -> tuple[str, ...]:
-    return tuple(match_key(t.group()) for t in _TOKEN.finditer(phrase))
+    return tuple(_features(t.group())[0] for t in _TOKEN.finditer(phrase))
+
+
+class Lexicon:
+    """One phrase list indexed by its first token key, for one dictionary probe per token."""
+
+    def __init__(self, entries: dict[tuple[str, ...], object]):
+        self.entries = entries
+        self.by_first: dict[str, tuple[int, ...]] = {}
+        for k in entries:
+            self.by_first.setdefault(k[0], set()).add(len(k))
+        self.by_first = {k: tuple(sorted(v, reverse=True)) for k, v in self.by_first.items()}
+
+    def longest(self, tokens: list[Token], i: int) -> int:
+        """Length of the longest entry starting at token i (0 if none)."""
+        lengths = self.by_first.get(tokens[i].key) if i < len(tokens) else None
+        if not lengths:
+            return 0
+        for n in lengths:
+            if i + n <= len(tokens) and (n == 1 or tuple(t.key for t in tokens[i : i + n]) in self.entries):
+                return n
+        return 0
+
+    def value(self, tokens: list[Token], i: int, n: int):
+        return self.entries[tuple(t.key for t in tokens[i : i + n])]
+
+    def __contains__(self, keys: tuple[str, ...]) -> bool:
+        return keys in self.entries
 
 
 @cache
 def lexicons() -> dict:
-    """Every lexicon as token-key tuples; built once per process."""
+    """Every lexicon, keyed by token keys; built once per process."""
     org_heads = {}
     for line in word_list("ent_org_heads.txt"):
-        standalone = line.endswith(" *")
-        org_heads[_keys(line.removesuffix(" *"))] = standalone
-    return {
-        "titles": {_keys(w): norm for w, norm in table("ent_titles.tsv")},
-        "honorifics": {_keys(w): w for w in word_list("ent_honorifics.txt")},
-        "admin": {_keys(w): v for w, v in unit_types().items()},
-        "geo": {_keys(w): w for w in word_list("ent_geo_features.txt")},
-        "facility": {_keys(w): w for w in word_list("ent_facility_heads.txt")},
-        "org_heads": org_heads,
-        "surnames": frozenset(match_key(w) for w in word_list("ent_surnames.txt")),
-        "world": frozenset(_keys(w) for w in word_list("ent_world_places.txt")),
-        "org_names": frozenset(_keys(w) for w in word_list("ent_org_names.txt")),
+        org_heads[_keys(line.removesuffix(" *"))] = line.endswith(" *")
+    known = {}
+    for name in word_list("ent_world_places.txt"):
+        known[_keys(name)] = "LOC"
+    for key in _admin_province_district_keys():
+        known.setdefault(key, "LOC")
+    for name in word_list("ent_org_names.txt"):
+        known[_keys(name)] = "ORG"
+    lex = {
+        "titles": Lexicon({_keys(w): norm for w, norm in table("ent_titles.tsv")}),
+        "honorifics": Lexicon({_keys(w): w for w in word_list("ent_honorifics.txt")}),
+        "admin": Lexicon({_keys(w): v for w, v in unit_types().items()}),
+        "geo": Lexicon({_keys(w): w for w in word_list("ent_geo_features.txt")}),
+        "facility": Lexicon({_keys(w): w for w in word_list("ent_facility_heads.txt")}),
+        "org_heads": Lexicon(org_heads),
+        "known": Lexicon(known),
+        "org_words": Lexicon({_keys(w): w for w in word_list("ent_org_name_words.txt")}),
+        "place_cues": Lexicon({_keys(w): w for w in word_list("ent_place_cues.txt")}),
+        "project": Lexicon({_keys("dự án"): "dự án"}),
+        "surnames": frozenset(_features(w)[0] for w in word_list("ent_surnames.txt")),
         "not_names": frozenset(word_list("ent_not_names.txt")),
-        "org_words": frozenset(_keys(w) for w in word_list("ent_org_name_words.txt")),
-        "project": frozenset({_keys("dự án")}),
+        "stop": frozenset(_keys(w) for w in word_list("ent_stop_words.txt")),
+        "org_suffixes": frozenset(word_list("ent_org_suffixes.txt")),
+        "place_prefixes": frozenset(word_list("ent_place_prefixes.txt")),
+        "particles": frozenset(word_list("ent_name_particles.txt")),
     }
+    triggers = set()
+    for name in ("titles", "honorifics", "admin", "geo", "facility", "org_heads", "project"):
+        triggers.update(lex[name].by_first)
+    lex["triggers"] = frozenset(triggers)
+    return lex
 
 
 @cache
 def compound_words() -> frozenset[tuple[str, ...]]:
-    """Multi-syllable Vietnamese words (underthesea's Viet74K list) as token-key tuples."""
+    """Two-syllable Vietnamese words (underthesea's Viet74K list) as token-key pairs."""
     import underthesea
 
     path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
     words = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.strip().split()
-        if 2 <= len(parts) <= 3:
-            words.add(tuple(match_key(p) for p in parts))
+        if len(parts) == 2:
+            words.add((_features(parts[0])[0], _features(parts[1])[0]))
     return frozenset(words)
 
 
@@ -117,125 +167,196 @@ def _admin_province_district_keys() -> frozenset[tuple[str, ...]]:
     from tasks.places import gazetteer
 
     return frozenset(
-        tuple(k.split()) for k, units in gazetteer().items() if any(u.level != "commune" for u in units)
+        tuple(k.split()) for k, units in gazetteer().items()
+        if any(u.level != "commune" for u in units) and not k.isdigit()
     )
 
 
-def _longest(lex: dict | frozenset, tokens: list[Token], i: int, max_len: int = 5) -> int:
-    """Length of the longest lexicon entry starting at token i (0 if none)."""
-    for n in range(min(max_len, len(tokens) - i), 0, -1):
-        if tuple(t.key for t in tokens[i : i + n]) in lex:
-            return n
-    return 0
-
-
 def warm_up() -> None:
-    """Load every lexicon and the unit lists now (the first article would otherwise pay for it)."""
+    """Load every lexicon and the unit lists now, and precompute the features of every Vietnamese
+    syllable (lower and capitalised), so that the first articles do not pay for it."""
     lexicons()
-    compound_words()
-    _admin_province_district_keys()
+    for first, second in compound_words():
+        del first, second
+        break
+    for syllable in _syllables():
+        for form in (syllable, syllable.capitalize()):
+            if form not in _TOKEN_CACHE:
+                _token(form)
+
+
+@cache
+def _syllables() -> frozenset[str]:
+    import underthesea
+
+    path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines() for w in line.lower().split()
+                     if w.isalpha())
 
 
 # --------------------------------------------------------------------------- tokenising
 
 
-@lru_cache(maxsize=65536)
-def _key(text: str) -> str:
-    return match_key(text)
+@lru_cache(maxsize=131072)
+def _features(text: str) -> tuple[str, bool, bool, bool, bool]:
+    return (
+        match_key(text),
+        text[0].isupper(),
+        sum(c.isupper() for c in text) >= 2,
+        text[0].isalnum(),
+        bool(_VI_SYLLABLE.match(text.lower())),
+    )
 
 
-def tokenize(text: str, offset: int = 0) -> list[Token]:
-    return [Token(m.group(), m.start() + offset, m.end() + offset, _key(m.group())) for m in _TOKEN.finditer(text)]
+_TOKEN_CACHE: dict[str, Token] = {}
+
+
+def _token(text: str) -> Token:
+    key, cap, acronym, word, vietnamese = _features(text)
+    interesting = word and (cap or acronym or key in lexicons()["triggers"])
+    tok = Token(text, key, cap, acronym, word, vietnamese, interesting)
+    if len(_TOKEN_CACHE) < 500_000:
+        _TOKEN_CACHE[text] = tok
+    return tok
+
+
+def tokenize(text: str, offset: int = 0) -> Tokens:
+    """Tokens of `text` (offsets shifted by `offset`): split on spaces, punctuation split off only where present."""
+    tokens = Tokens()
+    starts, ends, cache = tokens.starts, tokens.ends, _TOKEN_CACHE
+    append, find, pos = tokens.append, text.find, 0
+    for w in text.split():
+        at = find(w, pos)
+        pos = at + len(w)
+        if w.isalnum():
+            append(cache.get(w) or _token(w))
+            starts.append(at + offset)
+            ends.append(pos + offset)
+            continue
+        for m in _TOKEN.finditer(w):
+            piece = m.group()
+            append(cache.get(piece) or _token(piece))
+            starts.append(at + m.start() + offset)
+            ends.append(at + m.end() + offset)
+    return tokens
 
 
 # --------------------------------------------------------------------------- scanning rules
 
 
 def _is_name_token(tok: Token, lex: dict) -> bool:
-    return tok.word and tok.cap and tok.text not in lex["not_names"]
+    return tok.cap and tok.word and tok.text not in lex["not_names"]
 
 
 def _cap_run(tokens: list[Token], i: int, lex: dict, max_len: int = 6) -> int:
-    """Length of the run of capitalised name tokens starting at i (stops at titles and org heads)."""
+    """Length of the run of capitalised name tokens at i ("Vincent van Gogh" keeps its particle)."""
     n = 0
-    while i + n < len(tokens) and n < max_len and _is_name_token(tokens[i + n], lex):
-        if n and (_longest(lex["titles"], tokens, i + n) or _longest(lex["honorifics"], tokens, i + n) > 1):
+    while i + n < len(tokens) and n < max_len:
+        tok = tokens[i + n]
+        if not _is_name_token(tok, lex):
+            if n and tok.text in lex["particles"] and i + n + 1 < len(tokens) and _is_name_token(tokens[i + n + 1], lex):
+                n += 1
+                continue
+            break
+        if n and tok.key in lex["triggers"] and (lex["titles"].longest(tokens, i + n)
+                                                 or lex["org_heads"].longest(tokens, i + n)):
             break
         n += 1
     return n
 
 
-def _split_known(tokens: list[Token], i: int, n: int, lex: dict) -> int:
-    """Length of a known place/org name at the start of a run of n tokens (0 if none)."""
-    for m in range(n, 0, -1):
-        k = tuple(t.key for t in tokens[i : i + m])
-        if k in lex["world"] or k in lex["org_names"] or k in _admin_province_district_keys():
-            return m
-    return 0
+def _person_run(tokens: list[Token], i: int, lex: dict) -> int:
+    """Length of a person's name at i: a capitalised run, or dotted initials ("B.A.")."""
+    if i < len(tokens) and _INITIALS.match(tokens[i].text):
+        return 1
+    return _cap_run(tokens, i, lex, 5)
 
 
-def _classify_known(keys: tuple[str, ...], lex: dict) -> str | None:
-    if keys in lex["org_names"]:
-        return "ORG"
-    if keys in lex["world"] or keys in _admin_province_district_keys():
-        return "LOC"
-    return None
-
-
-def _looks_like_person(tokens: list[Token], i: int, n: int, lex: dict) -> bool:
-    return 2 <= n <= 4 and tokens[i].key in lex["surnames"]
+def _lower_head_ok(tokens: list[Token], i: int, n: int) -> bool:
+    """A lowercase head is not a head inside a compound word ("gia đình", "xã hội")."""
+    words = compound_words()
+    if i > 0 and tokens[i - 1].word and not tokens[i - 1].cap and (tokens[i - 1].key, tokens[i].key) in words:
+        return False
+    last = i + n - 1
+    if last + 1 < len(tokens) and not tokens[last + 1].cap and (tokens[last].key, tokens[last + 1].key) in words:
+        return False
+    return True
 
 
 def _org_extent(tokens: list[Token], j: int, lex: dict) -> int:
-    """Index after the name part of an organisation that starts at token j (after its head)."""
+    """Index after the name part of an organisation whose head ends at token j."""
     words = compound_words()
     name_start = j
     while j < len(tokens):
         tok = tokens[j]
         prev = tokens[j - 1]
         if _is_name_token(tok, lex) or (tok.word and tok.acronym):
-            if _longest(lex["titles"], tokens, j):
+            if tok.key in lex["triggers"] and lex["titles"].longest(tokens, j):
                 break
-            if tok.key in lex["surnames"] and _looks_like_person(tokens, j, _cap_run(tokens, j, lex), lex) \
-                    and not _split_known(tokens, j, _cap_run(tokens, j, lex), lex):
-                break
+            if tok.key in lex["surnames"] and lex["known"].longest(tokens, j) < 2:
+                run = _cap_run(tokens, j, lex)
+                if 2 <= run <= 4:
+                    break  # "Sở Y tế Nguyễn Văn A": the person starts here
             j += 1
             continue
-        if not tok.word:
+        if tok.text.isdigit() and j > name_start and prev.cap:
+            j += 1  # "Bệnh viện Nhân Dân 115"
+            continue
+        if not tok.word or tok.text in _CONNECTORS:
             # "Văn hoá - Thông tin", "Giáo dục và Đào tạo": a connector between capitalised parts.
-            if tok.text in _CONNECTORS and j + 1 < len(tokens) and _is_name_token(tokens[j + 1], lex):
+            if tok.text in _CONNECTORS and j > name_start and j + 1 < len(tokens) \
+                    and _is_name_token(tokens[j + 1], lex) and not lex["org_heads"].longest(tokens, j + 1):
                 j += 1
                 continue
             break
-        if tok.text in _CONNECTORS and j + 1 < len(tokens) and _is_name_token(tokens[j + 1], lex) \
-                and not _longest(lex["org_heads"], tokens, j + 1):
-            j += 1
-            continue
-        n_admin = _longest(lex["admin"], tokens, j, 3)
-        if n_admin and tok.text.islower():
-            after = j + n_admin
+        n_admin = lex["admin"].longest(tokens, j)
+        n_geo = lex["geo"].longest(tokens, j)
+        if n_admin or n_geo:
+            n = max(n_admin, n_geo)
+            after = j + n
             if after < len(tokens) and tokens[after].text == ".":
                 after += 1
-            run = _cap_run(tokens, after, lex) if after < len(tokens) else 0
+            run = _cap_run(tokens, after, lex)
             if run:
                 j = after + run
                 continue
-            if lex["admin"][tuple(t.key for t in tokens[j : j + n_admin])][1] in ("province", "city", "district", "commune"):
+            if n_admin and lex["admin"].value(tokens, j, n_admin)[1] in ("province", "city", "district", "commune") \
+                    and _lower_head_ok(tokens, j, n_admin):
                 j += n_admin  # "UBND tỉnh", "HĐND thành phố": the unit is named elsewhere in the article
-                break
             break
-        if (prev.key, tok.key) in words and prev.word and j > name_start:
+        if j > name_start and (prev.key, tok.key) in words and prev.word and prev.cap:
             j += 1
             continue
-        n_word = _longest(lex["org_words"], tokens, j, 3)
-        if n_word:
+        n_word = lex["org_words"].longest(tokens, j)
+        if n_word and j > name_start:
             j += n_word
             continue
+        # "Nước mặt sông Đuống", "Cơ quan thời tiết Philippines": a short lowercase stretch before
+        # more of the name, unless a function word ends the name.
+        if j == name_start and (prev.key, tok.key) in words:
+            break  # "Hội nghị", "Trường hợp": the head was the first syllable of a common word
+        k = j
+        while k < len(tokens) and k - j < 2 and tokens[k].word and not tokens[k].cap \
+                and (tokens[k].key,) not in lex["stop"] and not _starts_phrase(tokens, k, lex):
+            k += 1
+        if k > j and k < len(tokens) and (_is_name_token(tokens[k], lex) or lex["geo"].longest(tokens, k)) \
+                and not lex["org_heads"].longest(tokens, k) and not (tokens[k].key in lex["surnames"]):
+            j = k
+            continue
         break
+    while j > name_start and tokens[j - 1].text in _CONNECTORS:
+        j -= 1  # "Tập đoàn Aquaone - Chủ tịch …": a dangling connector is not part of the name
     return j
 
 
-def _admin_or_feature(tokens, i, lex, n_head, type_word, level, kind, sentence_start):
+def _starts_phrase(tokens: list[Token], k: int, lex: dict) -> bool:
+    """True when token k starts a title, a place-type word or a feature word."""
+    if tokens[k].key not in lex["triggers"]:
+        return False
+    return bool(lex["titles"].longest(tokens, k) or lex["admin"].longest(tokens, k) or lex["geo"].longest(tokens, k))
+
+
+def _named_after_head(tokens, i, lex, n_head, type_word, level, kind) -> Mention | None:
     """Mention for "<type word> <Name>" at i, or None when no capitalised name follows."""
     j = i + n_head
     if j < len(tokens) and tokens[j].text == ".":
@@ -247,124 +368,177 @@ def _admin_or_feature(tokens, i, lex, n_head, type_word, level, kind, sentence_s
         run = 1  # "Quận 1", "phường 3"
     if not run:
         return None
-    known = _split_known(tokens, j, run, lex)
+    known = lex["known"].longest(tokens, j)
     if known and known < run and tokens[j + known].key in lex["surnames"]:
         run = known  # "tỉnh Quảng Ninh Nguyễn Văn Thắng": the place ends where the person starts
     return Mention(kind, i, j + run, "pattern", 0.9, name_first=j, unit_type=type_word, level_hint=level)
 
 
-def scan_sentence(tokens: list[Token]) -> tuple[list[Mention], list[tuple[int, int, str]]]:
-    """Mentions in one sentence, plus generic unit words ("thành phố") that may refer back to a place."""
+@dataclass
+class SentenceScan:
+    mentions: list[Mention]
+    generic: list[tuple[int, int, str]]  # bare unit words ("thành phố") that may refer back
+    unknown: list[tuple[int, int]]  # capitalised runs left untyped (typed later from the article)
+
+
+def scan_sentence(tokens: Tokens) -> SentenceScan:
+    """Mentions in one sentence, left to right; the first rule that fires at a token wins."""
     lex = lexicons()
-    mentions: list[Mention] = []
-    generic: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if not tok.word:
-            i += 1
+    out = SentenceScan([], [], [])
+    resume = 0
+    for i in [k for k, t in enumerate(tokens) if t.interesting]:
+        if i < resume:
             continue
-        at_start = i == 0 or tokens[i - 1].text in {"“", '"', "(", ":", "-", "–", "‘"}
-        lower_key = tuple(t.key for t in tokens[i : i + 4])
+        at_start = i == 0 or tokens[i - 1].text in _OPENERS
+        resume = i + max(_rules_at(tokens, i, at_start, lex, out), 1)
+    return out
 
-        n = _longest(lex["titles"], tokens, i)
+
+def _rules_at(tokens: list[Token], i: int, at_start: bool, lex: dict, out: SentenceScan) -> int:
+    """Apply the rules at token i; returns how many tokens were consumed."""
+    tok = tokens[i]
+    mentions = out.mentions
+    if tok.cap and _INITIALS.match(tok.text):
+        mentions.append(Mention("PER", i, i + 1, "pattern", 0.6))
+        return 1
+    if tok.key in lex["triggers"]:
+        n = lex["titles"].longest(tokens, i)
         if n:
-            # "Trưởng Ban Tổ chức": the capitalised head belongs to the organisation, not the title.
-            last = tokens[i + n - 1]
-            if n > 1 and last.cap and _longest(lex["org_heads"], tokens, i + n - 1) and i + n < len(tokens) \
-                    and _is_name_token(tokens[i + n], lex):
-                n -= 1
+            if n > 1 and tokens[i + n - 1].cap and lex["org_heads"].longest(tokens, i + n - 1) \
+                    and i + n < len(tokens) and _is_name_token(tokens[i + n], lex):
+                n -= 1  # "Trưởng Ban Tổ chức": the capitalised head belongs to the organisation
             after = i + n
-            run = _cap_run(tokens, after, lex) if after < len(tokens) else 0
-            if run and not _longest(lex["org_heads"], tokens, after) and not tokens[after].acronym \
-                    and not _split_known(tokens, after, run, lex) and run <= 4:
-                # "Tổng thống Joe Biden": a title directly before a name makes it a person.
-                mentions.append(Mention("PER", after, after + run, "pattern", 0.8))
-                i = after + run
-                continue
-            i = after
-            continue
-
-        n = _longest(lex["honorifics"], tokens, i, 3)
+            run = _person_run(tokens, after, lex)
+            if run and not lex["org_heads"].longest(tokens, after) and not tokens[after].acronym \
+                    and not lex["known"].longest(tokens, after) and run <= 4:
+                mentions.append(Mention("PER", after, after + run, "pattern", 0.8))  # "Tổng thống Joe Biden"
+                return n + run
+            return n
+        n = lex["honorifics"].longest(tokens, i)
         if n:
-            hon = tokens[i : i + n]
-            allowed = hon[0].text.islower() or at_start or any(c.isupper() for c in hon[0].text[1:]) \
-                or lex["honorifics"][lower_key[:n]][:1].isupper() or n > 1
+            hon = lex["honorifics"].value(tokens, i, n)
+            allowed = not tok.cap or at_start or n > 1 or hon[:1].isupper() or tok.acronym
             after = i + n
-            run = _cap_run(tokens, after, lex, 5) if after < len(tokens) and allowed else 0
-            if run and not _longest(lex["org_heads"], tokens, after) and not _longest(lex["titles"], tokens, after):
-                known = _split_known(tokens, after, run, lex)
-                if known != run or known == 0:
-                    mentions.append(Mention("PER", after, after + run, "pattern", 0.85))
-                    i = after + run
-                    continue
-            if tok.text.islower() or n > 1:
-                i += n
-                continue
-
-        n_fac = _longest(lex["facility"], tokens, i, 4)
-        n_geo = _longest(lex["geo"], tokens, i, 3)
-        n_adm = _longest(lex["admin"], tokens, i, 3)
-        n_org = _longest(lex["org_heads"], tokens, i, 4) if tok.cap else 0
-        best = max(n_fac, n_geo, n_adm, n_org)
-        if best and lower_key[:2] in lex["project"]:
-            best = 0
-        if best and best in (n_fac, n_geo, n_adm) and best > n_org:
-            if best == n_adm:
-                type_word, level = lex["admin"][lower_key[:n_adm]]
-                m = _admin_or_feature(tokens, i, lex, n_adm, type_word, level, "LOC", at_start)
-                if m is None and type_word in _COREF_TYPES and (i + n_adm >= len(tokens) or
-                        (tokens[i + n_adm - 1].key, tokens[i + n_adm].key) not in compound_words()):
-                    generic.append((i, i + n_adm, type_word))
-            elif best == n_fac:
-                m = _admin_or_feature(tokens, i, lex, n_fac, " ".join(t.text.lower() for t in tokens[i:i + n_fac]),
-                                      "feature", "FACILITY", at_start)
-            else:
-                m = _admin_or_feature(tokens, i, lex, n_geo, " ".join(t.text.lower() for t in tokens[i:i + n_geo]),
-                                      "feature", "LOC", at_start)
-            if m:
-                mentions.append(m)
-                i = m.last
-                continue
-            if best == n_adm or best == n_fac:
-                j = _list_after_head(tokens, i + best, lex)
-                if j:
-                    kind = "LOC" if best == n_adm else "FACILITY"
-                    for a, b in j:
-                        mentions.append(Mention(kind, a, b, "pattern", 0.75, name_first=a,
-                                                unit_type=" ".join(t.text.lower() for t in tokens[i:i + best]),
-                                                level_hint=lex["admin"].get(lower_key[:n_adm], (None, "feature"))[1]
-                                                if best == n_adm else "feature"))
-                    i = j[-1][1]
-                    continue
-            i += best
-            continue
-
-        if lower_key[:2] in lex["project"]:
+            run = _person_run(tokens, after, lex) if allowed else 0
+            if run and not lex["org_heads"].longest(tokens, after) and not lex["titles"].longest(tokens, after) \
+                    and lex["known"].longest(tokens, after) != run:
+                mentions.append(Mention("PER", after, after + run, "pattern", 0.85))
+                return n + run
+            if not tok.cap or n > 1 or at_start:
+                return n
+        lowered = not tok.cap
+        n_fac = lex["facility"].longest(tokens, i)
+        n_geo = lex["geo"].longest(tokens, i)
+        n_adm = lex["admin"].longest(tokens, i)
+        n_org = lex["org_heads"].longest(tokens, i) if tok.cap else 0
+        n_prj = lex["project"].longest(tokens, i)
+        if n_prj:
             m = _project(tokens, i, lex)
             if m:
                 mentions.append(m)
-                i = m.last
-                continue
-
+                return m.last - i
+            return n_prj
+        best = max(n_fac, n_geo, n_adm)
+        if best and best > n_org and (not lowered or _lower_head_ok(tokens, i, best)):
+            if best == n_adm:
+                type_word, level = lex["admin"].value(tokens, i, n_adm)
+                m = _named_after_head(tokens, i, lex, n_adm, type_word, level, "LOC")
+                if m is None and type_word in _COREF_TYPES and lowered:
+                    out.generic.append((i, i + n_adm, type_word))
+            else:
+                head = " ".join(t.text.lower() for t in tokens[i : i + best])
+                kind = "FACILITY" if best == n_fac else "LOC"
+                m = _named_after_head(tokens, i, lex, best, head, "feature", kind)
+            if m:
+                mentions.append(m)
+                return m.last - i
+            listed = _list_after_head(tokens, i + best, lex)
+            if listed:
+                head = " ".join(t.text.lower() for t in tokens[i : i + best])
+                kind = "LOC" if best == n_adm else "FACILITY"
+                level = lex["admin"].value(tokens, i, n_adm)[1] if best == n_adm else "feature"
+                for a, b in listed:
+                    mentions.append(Mention(kind, a, b, "pattern", 0.75, name_first=a, unit_type=head, level_hint=level))
+                return listed[-1][1] - i
+            if lowered or best > 1:
+                return best
         if n_org:
-            standalone = lex["org_heads"][lower_key[:n_org]]
+            standalone = lex["org_heads"].value(tokens, i, n_org)
             end = _org_extent(tokens, i + n_org, lex)
-            if end > i + n_org or standalone:
+            if end > i + n_org or (standalone and not (at_start and n_org == 1 and tok.vietnamese and end == i + 1
+                                                        and i + 1 < len(tokens) and tokens[i + 1].word)):
                 mentions.append(Mention("ORG", i, end, "pattern", 0.9 if end > i + n_org else 0.75))
                 mentions.extend(_nested_places(tokens, i + n_org, end, lex))
-                i = end
-                continue
+                return end - i
+        if lowered and lex["org_heads"].longest(tokens, i) and _lower_head_ok(tokens, i, 1):
+            n_low = lex["org_heads"].longest(tokens, i)
+            end = _org_extent(tokens, i + n_low, lex)
+            named = any(t.cap for t in tokens[i + n_low : end])
+            if named and not lex["known"].longest(tokens, i + n_low) and tok.text not in _LOWER_HEAD_EXCLUDED:
+                mentions.append(Mention("ORG", i, end, "pattern", 0.65))  # "trường mầm non Trumkids"
+                return end - i
+        if not tok.cap:
+            return 1
+    if not tok.cap and not tok.acronym:
+        return 1
+    if tok.text in lex["not_names"]:
+        return 1
+    n_known = lex["known"].longest(tokens, i)
+    if n_known:
+        single_vi = n_known == 1 and tok.vietnamese and not tok.acronym
+        pronoun = at_start and tok.key in lex["honorifics"].by_first
+        compound = i + 1 < len(tokens) and (tok.key, tokens[i + 1].key) in compound_words()
+        if not (at_start and single_vi and (pronoun or compound)):
+            kind = lex["known"].value(tokens, i, n_known)
+            mentions.append(Mention(kind, i, i + n_known, "lexicon", 0.85, name_first=i))
+            return n_known
+    run = _cap_run(tokens, i, lex)
+    if not run:
+        return 1
+    if tok.key in lex["surnames"] and 2 <= min(run, 4) and all(t.vietnamese for t in tokens[i : i + min(run, 4)]):
+        m = min(run, 4)
+        mentions.append(Mention("PER", i, i + m, "lexicon", 0.85))
+        return m
+    if at_start and tok.vietnamese and not tok.acronym:
+        # The first word of a sentence is capitalised anyway: judge the rest on its own.
+        if run == 1:
+            return 1
+        return 1
+    kind, confidence = _run_type(tokens, i, run, lex)
+    if kind:
+        mentions.append(Mention(kind, i, i + run, "pattern", confidence, name_first=i))
+    else:
+        out.unknown.append((i, i + run))
+    return run
 
-        if tok.word and (tok.cap or tok.acronym) and tok.text not in lex["not_names"]:
-            run = _cap_run(tokens, i, lex)
-            if run:
-                found = _classify_run(tokens, i, run, lex, at_start)
-                mentions.extend(found)
-                i += run
-                continue
-        i += 1
-    return mentions, generic
+
+def _run_type(tokens: list[Token], i: int, n: int, lex: dict) -> tuple[str | None, float]:
+    """Type of an unknown capitalised run from its shape and the words around it."""
+    end = i + n
+    words = tokens[i:end]
+    if n == 1 and words[0].acronym and "." not in words[0].text:
+        return "ORG", 0.55
+    if n == 1 and words[0].vietnamese and end < len(tokens) and (words[0].key, tokens[end].key) in compound_words():
+        return None, 0.0  # "tại Đại hội": the capital starts a common word, not a name
+    if words[-1].text in lex["org_suffixes"] or any(w.acronym for w in words):
+        return "ORG", 0.5
+    cue = lex["place_cues"]
+    for back in (2, 1):
+        if i - back >= 0 and cue.longest(tokens, i - back) == back:
+            return "LOC", 0.6
+    if end < len(tokens):
+        nxt = " ".join(t.key for t in tokens[end : end + 2])
+        if (nxt in _SPEAKER_CUES or tokens[end].key in _SPEAKER_CUES) and 2 <= n <= 4:
+            return "PER", 0.6
+        if tokens[end].text in ("(", ",") and end + 2 < len(tokens) and tokens[end + 1].text.isdigit() \
+                and tokens[end + 2].key in ("tuổi", ")"):
+            return "PER", 0.6
+    if words[0].text in lex["place_prefixes"] and n >= 2:
+        return "LOC", 0.5
+    foreign = not all(w.vietnamese for w in words)
+    if foreign and 2 <= n <= 3 and all(len(w.text) > 1 for w in words):
+        return "PER", 0.5
+    return None, 0.0
 
 
 def _list_after_head(tokens: list[Token], j: int, lex: dict) -> list[tuple[int, int]]:
@@ -386,16 +560,20 @@ def _list_after_head(tokens: list[Token], j: int, lex: dict) -> list[tuple[int, 
 
 
 def _project(tokens: list[Token], i: int, lex: dict) -> Mention | None:
-    """ "Dự án khai thác than lộ thiên Tây Lộ Trí": a project runs to the end of its first capitalised name."""
-    j = i + 2
-    while j < len(tokens) and j - i < 12 and tokens[j].word:
-        run = _cap_run(tokens, j, lex)
-        if run and not (tokens[j].cap and _longest(lex["org_heads"], tokens, j)):
-            return Mention("PROJECT", i, j + run, "pattern", 0.7)
-        if tokens[j].text in ("của", "tại", "ở", "do", "với", "cho"):
-            return None
+    """ "Dự án khai thác than lộ thiên Tây Lộ Trí": a project runs to its last capitalised name before a break."""
+    j, end = i + 2, None
+    while j < len(tokens) and j - i < 16 and tokens[j].word:
+        if (tokens[j].key,) in lex["stop"] and tokens[j].text != "và":
+            break
+        if tokens[j].cap:
+            if lex["org_heads"].longest(tokens, j) and j > i + 2:
+                break
+            run = _cap_run(tokens, j, lex)
+            end = j + run
+            j = end
+            continue
         j += 1
-    return None
+    return Mention("PROJECT", i, end, "pattern", 0.7) if end else None
 
 
 def _nested_places(tokens: list[Token], first: int, last: int, lex: dict) -> list[Mention]:
@@ -403,88 +581,23 @@ def _nested_places(tokens: list[Token], first: int, last: int, lex: dict) -> lis
     out = []
     i = first
     while i < last:
-        n_adm = _longest(lex["admin"], tokens, i, 3)
-        if n_adm:
-            type_word, level = lex["admin"][tuple(t.key for t in tokens[i : i + n_adm])]
-            m = _admin_or_feature(tokens, i, lex, n_adm, type_word, level, "LOC", False)
+        n_adm = lex["admin"].longest(tokens, i)
+        if n_adm and not tokens[i].cap or (n_adm and tokens[i].acronym):
+            type_word, level = lex["admin"].value(tokens, i, n_adm)
+            m = _named_after_head(tokens, i, lex, n_adm, type_word, level, "LOC")
             if m and m.last <= last and level != "street":
                 m.nested = True
                 out.append(m)
                 i = m.last
                 continue
         if tokens[i].cap:
-            run = min(_cap_run(tokens, i, lex), last - i)
-            for start in range(i, i + run):
-                keys = tuple(t.key for t in tokens[start : i + run])
-                if keys in _admin_province_district_keys() and len(keys) >= 2:
-                    out.append(Mention("LOC", start, i + run, "lexicon", 0.8, name_first=start, nested=True))
-                    break
-            i += max(run, 1)
-            continue
+            for start in range(i, last):
+                keys = tuple(t.key for t in tokens[start:last])
+                if keys in _admin_province_district_keys():
+                    out.append(Mention("LOC", start, last, "lexicon", 0.8, name_first=start, nested=True))
+                    return out
         i += 1
     return out
-
-
-def _classify_run(tokens: list[Token], i: int, n: int, lex: dict, at_start: bool) -> list[Mention]:
-    """Type of a bare capitalised run: known name, person by surname, cue words, or nothing."""
-    out: list[Mention] = []
-    end = i + n
-    while i < end:
-        n = end - i
-        known = _split_known(tokens, i, n, lex)
-        if known and not (at_start and known == 1 and not tokens[i].acronym and n == 1 and tokens[i].key not in {"mỹ"}):
-            keys = tuple(t.key for t in tokens[i : i + known])
-            kind = _classify_known(keys, lex)
-            if not (known == 1 and at_start and not tokens[i].acronym):
-                out.append(Mention(kind, i, i + known, "lexicon", 0.85, name_first=i))
-            i += known
-            at_start = False
-            continue
-        if _looks_like_person(tokens, i, min(n, 4), lex):
-            m = min(n, 4)
-            out.append(Mention("PER", i, i + m, "lexicon", 0.85))
-            i += m
-            at_start = False
-            continue
-        kind = _cue_type(tokens, i, n, lex)
-        if kind and not (at_start and n == 1):
-            out.append(Mention(kind, i, end, "pattern", 0.6, name_first=i))
-        elif tokens[i].acronym and n == 1 and not at_start:
-            out.append(Mention("ORG", i, i + 1, "pattern", 0.55))
-        elif at_start and n > 1:
-            # The first word of a sentence is capitalised anyway: judge the rest on its own.
-            i += 1
-            at_start = False
-            continue
-        elif n >= 2 and not at_start and _foreign(tokens, i, end):
-            out.append(Mention("PER", i, end, "pattern", 0.5))
-        break
-    return out
-
-
-_VI_SYLLABLE = re.compile(
-    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?[aăâeêioôơuưyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]+(?:ch|ng|nh|[cmnpt])?$"
-)
-
-
-def _foreign(tokens: list[Token], i: int, end: int) -> bool:
-    """True when some word of the run is not a Vietnamese syllable (a foreign name: "Joe Biden")."""
-    return any(not _VI_SYLLABLE.match(t.text.lower()) for t in tokens[i:end])
-
-
-def _cue_type(tokens: list[Token], i: int, n: int, lex: dict) -> str | None:
-    """PER/LOC from the words around an unknown run ("tại X" → LOC, "X cho biết" → PER)."""
-    if i > 0 and tokens[i - 1].key in _PLACE_CUES:
-        return "LOC"
-    end = i + n
-    if end < len(tokens):
-        nxt = " ".join(t.key for t in tokens[end : end + 2])
-        if nxt in _SPEAKER_CUES or tokens[end].key in _SPEAKER_CUES:
-            return "PER" if 2 <= n <= 4 else None
-        if tokens[end].text in ("(", ",") and end + 1 < len(tokens) and tokens[end + 1].text.isdigit() \
-                and end + 2 < len(tokens) and tokens[end + 2].key in ("tuổi", ")"):
-            return "PER"
-    return None
 
 
 # --------------------------------------------------------------------------- doc level
@@ -492,20 +605,65 @@ def _cue_type(tokens: list[Token], i: int, n: int, lex: dict) -> str | None:
 
 def mentions_of_doc(doc: Doc) -> tuple[list[Mention], list[tuple[int, int, int, str]], dict[int, list[Token]]]:
     """All mentions of a Doc with article offsets, generic unit words, and the tokens of each sentence."""
+    scans = [(s, tokenize(doc.text[s.start : s.end], s.start)) for s in doc.sentences]
+    return _mentions_of_scans(scans)
+
+
+def _mentions_of_scans(scans) -> tuple[list[Mention], list[tuple[int, int, int, str]], dict[int, list[Token]]]:
     found: list[Mention] = []
     generic: list[tuple[int, int, int, str]] = []
     tokens_by_sentence: dict[int, list[Token]] = {}
-    for s in doc.sentences:
-        tokens = tokenize(doc.text[s.start : s.end], s.start)
+    results = []
+    for s, tokens in scans:
         tokens_by_sentence[s.index] = tokens
-        ms, gs = scan_sentence(tokens)
-        for m in ms:
+        results.append((s, tokens, scan_sentence(tokens)))
+    memory = _name_memory(r for _, tokens, scan in results for r in _named(tokens, scan.mentions))
+    for s, tokens, scan in results:
+        mentions = scan.mentions + _recall_from_memory(tokens, scan.unknown, memory)
+        for m in mentions:
             m.sentence_index = s.index
-            m.char_start, m.char_end = tokens[m.first].start, tokens[m.last - 1].end
+            m.char_start, m.char_end = tokens.starts[m.first], tokens.ends[m.last - 1]
             found.append(m)
-        for a, b, type_word in gs:
-            generic.append((s.index, tokens[a].start, tokens[b - 1].end, type_word))
+        for a, b, type_word in scan.generic:
+            generic.append((s.index, tokens.starts[a], tokens.ends[b - 1], type_word))
+    found.sort(key=lambda m: (m.char_start, -m.char_end))
     return found, generic, tokens_by_sentence
+
+
+def _named(tokens: list[Token], mentions: list[Mention]):
+    for m in mentions:
+        if m.type in ("PER", "ORG", "LOC") and not m.nested and m.confidence >= 0.5:
+            first = m.name_first if m.name_first is not None else m.first
+            yield m.type, tokens[first : m.last]
+
+
+def _name_memory(named) -> dict[tuple[str, ...], str]:
+    """Names typed somewhere in the article, and the single words of foreign personal names
+    ("Timothy Ray Brown" → "Brown"), so that later bare mentions get the same type."""
+    memory: dict[tuple[str, ...], str] = {}
+    for kind, toks in named:
+        memory.setdefault(tuple(t.key for t in toks), kind)
+        if kind == "PER" and len(toks) >= 2 and not all(t.vietnamese for t in toks):
+            for t in (toks[0], toks[-1]):
+                if len(t.text) > 2:
+                    memory.setdefault((t.key,), kind)
+    return memory
+
+
+def _recall_from_memory(tokens: list[Token], unknown: list[tuple[int, int]], memory: dict) -> list[Mention]:
+    out = []
+    for first, last in unknown:
+        i = first
+        while i < last:
+            for j in range(last, i, -1):
+                kind = memory.get(tuple(t.key for t in tokens[i:j]))
+                if kind:
+                    out.append(Mention(kind, i, j, "lexicon", 0.7, name_first=i))
+                    i = j
+                    break
+            else:
+                i += 1
+    return out
 
 
 def flat_spans(mentions: list[Mention]) -> list[tuple[int, int, str]]:
@@ -516,12 +674,20 @@ def flat_spans(mentions: list[Mention]) -> list[tuple[int, int, str]]:
 
 def extract_spans(text: str) -> list[tuple[int, int, str]]:
     """Flat PER/ORG/LOC spans of one sentence of plain text (for evaluation)."""
-    mentions, _ = scan_sentence(tokenize(text))
-    out = []
-    tokens = tokenize(text)
+    return extract_article_spans([text])[0]
+
+
+def extract_article_spans(sentences: list[str]) -> list[list[tuple[int, int, str]]]:
+    """Flat PER/ORG/LOC spans per sentence for consecutive sentences of one article (offsets per sentence)."""
+    from tasks.model import Sentence
+
+    scans = [(Sentence(k, k, 0, len(text)), tokenize(text)) for k, text in enumerate(sentences)]
+    mentions, _, _ = _mentions_of_scans(scans)
+    out: list[list[tuple[int, int, str]]] = [[] for _ in sentences]
     for m in mentions:
-        m.char_start, m.char_end = tokens[m.first].start, tokens[m.last - 1].end
-    return flat_spans(mentions)
+        if not m.nested and m.type in ("PER", "ORG", "LOC", "FACILITY"):
+            out[m.sentence_index].append((m.char_start, m.char_end, "LOC" if m.type == "FACILITY" else m.type))
+    return out
 
 
 def _canonical(text: str) -> str:
@@ -561,7 +727,7 @@ def canonical_org(text: str) -> str:
 def _canonical_name(m: Mention, doc_text: str, tokens: list[Token]) -> str:
     if m.type == "ORG" or m.type == "PROJECT":
         return canonical_org(doc_text[m.char_start : m.char_end])
-    start = tokens[m.name_first].start if m.name_first is not None else m.char_start
+    start = tokens.starts[m.name_first] if m.name_first is not None else m.char_start
     return _canonical(doc_text[start : m.char_end])
 
 
@@ -650,7 +816,7 @@ def _place_groups(doc: Doc, mentions: list[Mention], tokens_by_sentence) -> tupl
     # Typed mentions first so that "Cẩm Phả" joins "TP Cẩm Phả" rather than founding its own group.
     for m in sorted(locs, key=lambda m: (m.level_hint is None, m.char_start)):
         tokens = tokens_by_sentence[m.sentence_index]
-        start = tokens[m.name_first].start if m.name_first is not None else m.char_start
+        start = tokens.starts[m.name_first] if m.name_first is not None else m.char_start
         name = unicodedata.normalize("NFC", doc.text[start : m.char_end])
         name_key = match_key(name)
         level = m.level_hint

@@ -13,11 +13,21 @@ Span = tuple[int, int, str]  # first word, last word (exclusive), type
 
 def load_gold(path: str | Path) -> list[tuple[list[str], list[str]]]:
     """(words, tags) per sentence from JSON Lines ({"words", "tags"}) or CoNLL (token … tag, blank line between)."""
+    return [(words, tags) for _, words, tags in load_gold_with_ids(path)]
+
+
+def load_gold_with_ids(path: str | Path) -> list[tuple[str, list[str], list[str]]]:
+    """(article id, words, tags) per sentence; the id is the part of a JSON "id" before ":" (else a
+    per-sentence id), so that consecutive sentences of one article are read together, as in a Doc."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     if path.suffix in (".jsonl", ".json"):
         rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        return [(r["words"], r["tags"]) for r in rows]
+        return [(str(r.get("id", k)).split(":")[0], r["words"], r["tags"]) for k, r in enumerate(rows)]
+    return [(str(k), words, tags) for k, (words, tags) in enumerate(_load_conll(text))]
+
+
+def _load_conll(text: str) -> list[tuple[list[str], list[str]]]:
     sentences, words, tags = [], [], []
     for line in text.splitlines() + [""]:
         if not line.strip():
@@ -65,10 +75,16 @@ def chars_to_words(spans: list[tuple[int, int, str]], offsets: list[tuple[int, i
     return out
 
 
-def ours(text: str) -> list[tuple[int, int, str]]:
-    from tasks.entities import extract_spans
+def ours(texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    """This extractor over the sentences of one article (names typed once are recalled later)."""
+    from tasks.entities import extract_article_spans
 
-    return extract_spans(text)
+    return extract_article_spans(texts)
+
+
+def underthesea_system(texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    """underthesea NER, sentence by sentence."""
+    return [underthesea_spans(t) for t in texts]
 
 
 def underthesea_spans(text: str) -> list[tuple[int, int, str]]:
@@ -133,25 +149,39 @@ def score(pairs: list[tuple[list[Span], list[Span]]]) -> dict:
     return out
 
 
+def _articles(sentences: list[tuple[str, list[str], list[str]]]) -> list[list[int]]:
+    """Indices of consecutive sentences sharing an article id."""
+    groups: list[list[int]] = []
+    for k, (article, _, _) in enumerate(sentences):
+        if groups and sentences[groups[-1][-1]][0] == article:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
+
+
 def _run(system, sentences) -> tuple[list[list[Span]], float]:
-    preds, started = [], time.perf_counter()
-    for words, _ in sentences:
-        text, offsets = word_offsets(words)
-        preds.append(chars_to_words(system(text), offsets))
+    preds: list[list[Span]] = [[] for _ in sentences]
+    started = time.perf_counter()
+    for group in _articles(sentences):
+        joined = [word_offsets(sentences[k][1]) for k in group]
+        for k, (text, offsets), spans in zip(group, joined, system([t for t, _ in joined])):
+            preds[k] = chars_to_words(spans, offsets)
     return preds, time.perf_counter() - started
 
 
 def evaluate(gold_path: str | Path, sample: int | None = None, baseline: bool = True) -> dict:
     """Scores and throughput of this extractor (and underthesea NER when `baseline`) on a gold file."""
-    sentences = load_gold(gold_path)[:sample] if sample else load_gold(gold_path)
-    gold = [spans_from_bio(tags) for _, tags in sentences]
+    sentences = load_gold_with_ids(gold_path)
+    sentences = sentences[:sample] if sample else sentences
+    gold = [spans_from_bio(tags) for _, _, tags in sentences]
     from tasks.entities import warm_up
 
     warm_up()  # load lexicons before timing
     systems = {"newsfacts": ours}
     if baseline:
         underthesea_spans("Khởi động Hà Nội.")
-        systems["underthesea"] = underthesea_spans
+        systems["underthesea"] = underthesea_system
     result = {"gold": str(gold_path), "sentences": len(sentences), "systems": {}}
     for name, system in systems.items():
         preds, seconds = _run(system, sentences)

@@ -13,7 +13,7 @@ import trafilatura
 from lxml import etree
 
 from tasks.lexicon import word_list
-from tasks.plaintext import Body, Figure, build_body, parse_date_value, parse_dateline, split_credit
+from tasks.plaintext import Body, Dateline, Figure, build_body, parse_date_value, parse_dateline, split_credit
 from tasks.textnorm import clean_text
 
 DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "extensive_search": True, "original_date": True}
@@ -23,10 +23,9 @@ MIN_VISIBLE_CHARS = 40
 MIN_PROSE_CHARS = 80
 # After a "Tin liên quan"-style marker, paragraphs shorter than this are taken as the box's links.
 MAX_LINK_CHARS = 120
-_SITE_PREFIX = re.compile(r"^\([^()]{2,30}\)\s*[-–—]\s*")  # "(Dân trí) - " before a sapo
 _SAPO_CLASSES = ("sapo", "description", "summary", "chapeau", "lead", "excerpt", "teaser")
+_DATE_CLASSES = ("date", "time", "datetime", "publish", "publishdate", "ngay", "ngay dang")
 _CAPTION_CLASSES = ("caption", "image_desc", "desc", "figcaption", "photo-note", "note")
-_LOWER = "abcdefghijklmnopqrstuvwxyz"
 
 
 class PageRejected(ValueError):
@@ -51,6 +50,17 @@ class PageArticle:
 # ---------------------------------------------------------------- helpers
 
 
+@cache
+def _site_prefix() -> re.Pattern:
+    """ "(Dân trí) - " or "TTO - " before a lead (names in reader_site_prefixes.txt)."""
+    names = "|".join(re.escape(n) for n in sorted(word_list("reader_site_prefixes.txt"), key=len, reverse=True))
+    return re.compile(rf"^(?:\([^()]{{2,30}}\)|(?:{names}))\s*[-–—]\s*")
+
+
+def strip_site_prefix(text: str) -> str:
+    return _site_prefix().sub("", text)
+
+
 def _text(value: str | None) -> str:
     return clean_text(" ".join((value or "").split())).strip()
 
@@ -68,19 +78,37 @@ def is_boilerplate_marker(text: str) -> bool:
     return _text(text).rstrip(":").strip().casefold() in _boilerplate_markers()
 
 
+def _is_link_teaser(text: str) -> bool:
+    """ "Xem thêm: <headline>" — a marker, a colon and one short link title."""
+    marker, colon, rest = text.partition(":")
+    return bool(colon) and is_boilerplate_marker(marker) and len(rest) <= MAX_LINK_CHARS
+
+
 @cache
-def _noise_xpaths() -> tuple[str, ...]:
-    """XPath expressions removing boxes whose class/id names them as noise (see reader_html_noise.txt)."""
-    upper = _LOWER.upper()
-    tests = []
-    for word in word_list("reader_html_noise.txt"):
-        token = " ".join(word.lower().split())
-        for attr in ("@class", "@id"):
-            normalised = f"concat(' ', translate(translate({attr}, '{upper}', '{_LOWER}'), '-_', '  '), ' ')"
-            tests.append(f"contains({normalised}, ' {token} ')")
-    structural = "//nav | //footer | //aside | //form | //header[not(.//h1)]"
-    # A box holding the headline is the article column, whatever its class says ("sidebar-1").
-    return (structural, f"//*[not(self::body or self::html)][not(.//h1)][{' or '.join(tests)}]")
+def _noise_words() -> tuple[str, ...]:
+    return tuple(_class_words(w) for w in word_list("reader_html_noise.txt"))
+
+
+NOISE_MARK = "data-newsfacts-noise"
+# Boxes that are page furniture by their tag; a <header> holding the headline is the article's own.
+NOISE_XPATH = f"//*[@{NOISE_MARK}] | //nav | //footer | //aside | //form | //header[not(.//h1)]"
+
+
+def mark_noise(tree: lxml.html.HtmlElement) -> int:
+    """Mark boxes whose class/id names them as noise (reader_html_noise.txt) for pruning; returns how many.
+
+    Marking instead of removing keeps the whole page for metadata extraction; a box that holds
+    the headline is the article column whatever its class says (VnExpress's "sidebar-1").
+    """
+    marked = 0
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag in ("html", "body"):
+            continue
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if attrs.strip() and any(w in _class_words(attrs) for w in _noise_words()) and el.find(".//h1") is None:
+            el.set(NOISE_MARK, "1")
+            marked += 1
+    return marked
 
 
 def _meta(tree: lxml.html.HtmlElement, *names: str) -> str | None:
@@ -170,12 +198,10 @@ def _published_at(tree, document, flags: list[str]) -> datetime | None:
             if parsed:
                 flags.extend(value_flags)
                 return parsed
-    for el in tree.xpath("//*[self::div or self::span or self::p or self::time or self::li]"):
-        if _has_class(el, ("date", "time", "datetime", "publish", "ngay")) and len(el) <= 3:
-            dateline = parse_dateline(_element_text(el))
-            if dateline and dateline.published_at:
-                flags.extend(dateline.flags)
-                return dateline.published_at
+    dateline = _dateline_in_markup(tree)
+    if dateline is not None:
+        flags.extend(dateline.flags)
+        return dateline.published_at
     if document is not None and document.date:
         parsed, value_flags = parse_date_value(document.date)
         if parsed:
@@ -185,21 +211,62 @@ def _published_at(tree, document, flags: list[str]) -> datetime | None:
     return None
 
 
+def _dateline_in_markup(tree) -> Dateline | None:
+    """A Vietnamese dateline in a date-like element, searched near the headline first.
+
+    Site headers often show today's date in a "date" box; the article's own date sits beside the
+    headline, so the boxes around the <h1> are searched before the whole page.
+    """
+    h1 = tree.find(".//h1")
+    scopes = [a for a in (h1.iterancestors() if h1 is not None else ()) if a.tag != "html"][:4] + [tree]
+    for scope in scopes:
+        for el in scope.iter("div", "span", "p", "time", "li"):
+            if el.get(NOISE_MARK) or len(el) > 3 or not _has_class(el, _DATE_CLASSES):
+                continue
+            dateline = parse_dateline(_element_text(el))
+            if dateline and dateline.published_at:
+                return dateline
+    return None
+
+
 def _sapo(tree) -> str | None:
     for el in tree.xpath("//*[self::p or self::h2 or self::div or self::span or self::strong]"):
         if _has_class(el, _SAPO_CLASSES) and not el.xpath(".//p[string-length(normalize-space()) > 200]"):
-            text = _SITE_PREFIX.sub("", _element_text(el))
+            text = strip_site_prefix(_element_text(el))
             if len(text) >= 30:
                 return text
     return None
 
 
-def _dom_captions(tree) -> set[str]:
-    captions = {_element_text(el) for el in tree.xpath("//figcaption")}
-    for el in tree.xpath("//*[self::p or self::td or self::div or self::span or self::em]"):
-        if _has_class(el, _CAPTION_CLASSES) and len(el) <= 4:
-            captions.add(_element_text(el))
-    return {c for c in captions if c}
+def _nearest_image(el: etree._Element) -> tuple[str | None, str | None]:
+    """(alt, src) of the image sharing a figure/photo box with a caption element."""
+    box = el
+    for _ in range(4):
+        box = box.getparent()
+        if box is None:
+            break
+        images = box.xpath(".//img")
+        if images:
+            img = images[0]
+            return _text(img.get("alt")) or None, img.get("src") or img.get("data-src") or img.get("data-original")
+    return None, None
+
+
+def _dom_captions(tree) -> dict[str, tuple[str | None, str | None]]:
+    """Caption texts of the page (figcaption, caption boxes and their paragraphs) -> (alt, src) of their image."""
+    boxes = list(tree.xpath("//figcaption"))
+    boxes += [
+        el for el in tree.xpath("//*[self::p or self::td or self::div or self::span or self::em]")
+        if _has_class(el, _CAPTION_CLASSES) and len(el) <= 4
+    ]
+    captions: dict[str, tuple[str | None, str | None]] = {}
+    for box in boxes:
+        image = _nearest_image(box)
+        for el in [box, *box.xpath(".//p")]:
+            text = _element_text(el)
+            if text:
+                captions.setdefault(text, image)
+    return captions
 
 
 # ---------------------------------------------------------------- body
@@ -211,7 +278,7 @@ def _is_prose(text: str) -> bool:
 
 
 def _same_text(a: str, b: str) -> bool:
-    a, b = _SITE_PREFIX.sub("", a).casefold(), _SITE_PREFIX.sub("", b).casefold()
+    a, b = strip_site_prefix(a).casefold(), strip_site_prefix(b).casefold()
     return bool(a) and (a == b or (len(a) > 40 and (a.startswith(b) or b.startswith(a))))
 
 
@@ -220,7 +287,7 @@ class _Stream:
     """The extracted body as blocks for build_body, filtered of page furniture on the way."""
 
     title: str
-    captions: set[str]
+    captions: dict[str, tuple[str | None, str | None]]
     dropped: list[str] = field(default_factory=list)
     blocks: list[list[str | Figure]] = field(default_factory=list)
     skipping_box: bool = False
@@ -238,7 +305,8 @@ class _Stream:
         joined = " ".join(lines)
         if is_boilerplate_marker(joined):
             self.flush_figure()
-            self.skipping_box, _ = True, self.dropped.append(joined)
+            self.skipping_box = True
+            self.dropped.append(joined)
             return
         if self.skipping_box and (kind == "item" or len(joined) <= MAX_LINK_CHARS):
             self.dropped.append(joined)
@@ -259,10 +327,27 @@ class _Stream:
             self.pending = None
             return
         self.flush_figure()
+        if self._completes_previous_caption(joined):
+            return
         if joined in self.captions:
-            self.blocks.append([Figure(joined)])
+            alt, src = self.captions[joined]
+            self.blocks.append([Figure(joined, alt, src)])
+            return
+        if _is_link_teaser(joined):
+            self.dropped.append(joined)
             return
         self.blocks.append(lines)
+
+    def _completes_previous_caption(self, line: str) -> bool:
+        """A credit line ("Ảnh: X") right after an uncredited figure caption joins that caption."""
+        credit = split_credit(line)
+        last = self.blocks[-1][-1] if self.blocks and self.blocks[-1] else None
+        if not (credit and credit.caption is None and isinstance(last, Figure) and last.caption):
+            return False
+        if split_credit(last.caption):
+            return False
+        self.blocks[-1][-1] = Figure(f"{last.caption} {line}", last.alt_text, last.src)
+        return True
 
     def add_graphic(self, el: etree._Element) -> None:
         self.flush_figure()
@@ -349,6 +434,7 @@ def parse_html_page(html: str, url: str | None = None) -> PageArticle:
     except (etree.ParserError, ValueError) as exc:
         raise PageRejected(f"HTML could not be parsed: {exc}") from exc
     _check_page(html, tree)
+    mark_noise(tree)
     document = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -357,7 +443,7 @@ def parse_html_page(html: str, url: str | None = None) -> PageArticle:
         include_comments=False,
         include_tables=True,
         date_extraction_params=DATE_PARAMS,
-        prune_xpath=list(_noise_xpaths()),
+        prune_xpath=[NOISE_XPATH],
     )
     if document is None or document.body is None:
         raise PageRejected("no article text found in the page (navigation or listing page?)")
@@ -370,6 +456,9 @@ def parse_html_page(html: str, url: str | None = None) -> PageArticle:
     _walk(document.body, stream)
     stream.flush_figure()
 
+    prose = sum(len(t) for b in stream.blocks for t in b if isinstance(t, str) and _is_prose(t))
+    if prose < MIN_PROSE_CHARS:
+        raise PageRejected("no article text found in the page (only a title, links or navigation)")
     description = _meta(tree, "description", "og:description") or _text(document.description) or None
     lead = _sapo(tree) or description
     blocks = stream.blocks
@@ -377,8 +466,6 @@ def parse_html_page(html: str, url: str | None = None) -> PageArticle:
         blocks = [b for b in blocks if not (len(b) == 1 and isinstance(b[0], str) and _same_text(b[0], lead))]
         blocks.insert(0, [lead])
     body = build_body(blocks)
-    if sum(len(p.text) for p in body.paragraphs if _is_prose(p.text) and p.kind in ("body", "lead")) < MIN_PROSE_CHARS:
-        raise PageRejected("no article text found in the page (only a title, links or navigation)")
     flags.extend(body.flags)
 
     author = (

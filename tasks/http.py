@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import email.utils
 import ipaddress
 import random
@@ -17,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
+from charset_normalizer import from_bytes
 
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600)) - {501, 505}
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -292,7 +294,17 @@ class HostState:
     bucket: TokenBucket
     robots: RobotFileParser | None = None
     robots_error: str | None = None  # set when robots.txt was unreachable (RFC 9309: crawl nothing)
+    host_down: bool = False  # robots.txt got no HTTP answer at all: pages are rejected, not skipped
     robots_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _parses(url: str) -> bool:
+    """httpx accepts the URL (host name valid for IDNA, no control characters)."""
+    try:
+        httpx.URL(url)
+        return "\n" not in url and "\r" not in url
+    except Exception:  # idna and httpx raise several unrelated types for bad host names
+        return False
 
 
 def host_key(url: str) -> str:
@@ -330,6 +342,7 @@ class HttpClient:
         self._hosts_lock = threading.Lock()
         self.robots_results: list[FetchResult] = []  # robots.txt fetches, for the `fetches` table
         self.requests_sent = 0
+        self._count_lock = threading.Lock()
 
     def close(self) -> None:
         self._client.close()
@@ -353,9 +366,9 @@ class HttpClient:
             return self._hosts[key]
 
     def precheck(self, url: str, trusted: bool, robots: bool = True) -> FetchResult | None:
-        """A `skipped` result when the URL must not be requested at all, else None."""
-        if not is_http_url(url):
-            return FetchResult(url, "skipped", reason=f"not an http(s) URL: {url[:200]}", skip_kind="skipped_scheme")
+        """A `skipped` (or, for an unreachable host, `rejected`) result when the URL must not be requested."""
+        if not is_http_url(url) or not _parses(url):
+            return FetchResult(url, "skipped", reason=f"not a valid http(s) URL: {url[:200]}", skip_kind="skipped_scheme")
         if not trusted and not self.policy.allow_private:
             host = urlsplit(url).hostname or ""
             address = non_public_address(host)
@@ -366,20 +379,21 @@ class HttpClient:
                            "set http_allow_private to fetch it",
                 )
         if robots and self.policy.respect_robots:
-            disallowed = self._robots_verdict(url)
-            if disallowed:
-                return FetchResult(url, "skipped", reason=disallowed, skip_kind="robots_disallowed")
+            return self._robots_verdict(url)
         return None
 
-    def _robots_verdict(self, url: str) -> str | None:
+    def _robots_verdict(self, url: str) -> FetchResult | None:
         state = self._host(url)
         with state.robots_lock:  # one robots.txt fetch per host, other workers wait for it
             if state.robots is None and state.robots_error is None:
                 self._load_robots(url, state)
+        if state.host_down:
+            return FetchResult(url, "rejected", reason=f"host unreachable: {state.robots_error}")
         if state.robots_error:
-            return state.robots_error
+            return FetchResult(url, "skipped", reason=state.robots_error, skip_kind="robots_disallowed")
         if state.robots is not None and not state.robots.can_fetch(self.policy.user_agent, url):
-            return f"disallowed by {host_key(url)}/robots.txt"
+            return FetchResult(url, "skipped", reason=f"disallowed by {host_key(url)}/robots.txt",
+                               skip_kind="robots_disallowed")
         return None
 
     def _load_robots(self, url: str, state: HostState) -> None:
@@ -395,6 +409,7 @@ class HttpClient:
         else:
             state.robots_error = (f"robots.txt of {host_key(url)} unreachable ({result.reason}); "
                                   "not crawling the host (RFC 9309)")
+            state.host_down = result.status is None
             return
         delay = parser.crawl_delay(self.policy.user_agent)
         if delay:
@@ -426,7 +441,7 @@ class HttpClient:
                                                   robots)
                     if isinstance(target, FetchResult):
                         return self._finish(result, started, status, target.reason, detail=target.detail,
-                                            outcome="skipped", skip_kind=target.skip_kind)
+                                            outcome=target.outcome, skip_kind=target.skip_kind)
                     result.redirects.append(target)
                     trusted = trusted and _redirect_keeps_trust(current, target)
                     chain.append(target)
@@ -491,7 +506,8 @@ class HttpClient:
         with state.slots:
             if time.monotonic() > deadline:
                 raise FetchError(f"total deadline of {self.policy.total_deadline_s:g}s exceeded", retriable=False)
-            self.requests_sent += 1
+            with self._count_lock:
+                self.requests_sent += 1
             try:
                 with self._client.stream("GET", url, headers=headers) as response:
                     if response.status_code in REDIRECT_STATUSES or response.status_code >= 300:
@@ -505,7 +521,8 @@ class HttpClient:
                 raise FetchError("incomplete or malformed response", retriable=True, detail=str(exc)) from exc
             except (httpx.ConnectError, httpx.ReadError, httpx.WriteError) as exc:
                 raise FetchError(f"connection failed ({type(exc).__name__})", retriable=True, detail=str(exc)) from exc
-            except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError) as exc:
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError, ValueError) as exc:
+                # ValueError: e.g. idna rejecting a host name
                 raise FetchError("invalid request", retriable=False, detail=str(exc)) from exc
             except httpx.TransportError as exc:
                 raise FetchError(f"transport error ({type(exc).__name__})", retriable=True, detail=str(exc)) from exc
@@ -582,8 +599,6 @@ SNIFF_BYTES = 64 * 1024
 
 
 def _codec(name: str | None) -> str | None:
-    import codecs
-
     try:
         return codecs.lookup(name).name if name else None
     except LookupError:
@@ -614,8 +629,6 @@ def sniff_charset(body: bytes, content_type: str | None) -> CharsetInfo:
             return CharsetInfo(declared, header, meta, None, source)
     if head.isascii():
         return CharsetInfo("utf-8" if head else None, header, meta, "ascii" if head else None, "ascii")
-    from charset_normalizer import from_bytes
-
     best = from_bytes(head).best()
     detected = best.encoding if best else None
     return CharsetInfo(detected, header, meta, detected, "detected" if detected else "none")

@@ -22,6 +22,7 @@ class LoadResult:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (article_id, reason), rejected at load
     rows_written: dict[str, int] = field(default_factory=dict)
     new_article_ids: list[str] = field(default_factory=list)
+    top_facts: list[str] = field(default_factory=list)  # the largest money amounts among the new facts
     seconds: tuple[float, ...] = ()  # (fetch, clean, extract, load)
 
 
@@ -34,8 +35,19 @@ def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_l
     result = warehouse.commit({**batch.rows, "rejects": reject_rows(batch.rejects, run_id)}, run_id, batch_label)
     summary = ExtractedBatch(rejects=batch.rejects, skipped=batch.skipped, articles=batch.articles,
                              undated=batch.undated, seconds=batch.seconds)
+    written = set(result.new + result.changed)
     return LoadResult(summary, len(result.new), len(result.changed), len(result.unchanged), result.duplicates,
-                      result.rows_written, result.new + result.changed)
+                      result.rows_written, result.new + result.changed, top_money_facts(batch.rows, written))
+
+
+def top_money_facts(rows: dict[str, list[dict]], article_ids: set[str], limit: int = 5) -> list[str]:
+    """One line per largest VND/USD amount among the written articles, for the run report."""
+    titles = {a["article_id"]: a["title"] for a in rows.get("articles", [])}
+    money = [q for q in rows.get("quantities", [])
+             if q["article_id"] in article_ids and q.get("normalized_unit") in ("VND", "USD") and q.get("normalized_value")]
+    money.sort(key=lambda q: q["normalized_value"] * (25_000 if q["normalized_unit"] == "USD" else 1), reverse=True)
+    return [f"{q['mention']} — {q.get('metric') or q.get('counted_object') or ''} ({titles.get(q['article_id'], '')})"
+            for q in money[:limit]]
 
 
 _warehouses: dict[str, Warehouse] = {}

@@ -163,7 +163,15 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
     pats = _patterns()
     out: list[Period] = []
     pub = ctx.published
-    for m in pats["day_range"].finditer(text, lo, hi):
+    # Cheap literal gates: most sentences lack the words a pattern needs, so skip its scan.
+    low = text[lo:hi].lower()
+    digits = _HAS_DIGIT.search(low) is not None
+    months = "tháng" in low
+    years = "năm" in low
+    anything = (digits or months or years or "quý" in low or "nửa" in low)
+    if not anything:
+        return _words_only(text, lo, hi, pub, low)
+    for m in pats["day_range"].finditer(text, lo, hi) if digits else ():
         d1, m1, d2, m2, y = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
         m1 = m1 or m2
         if not m.group(0).lower().startswith(("từ", "kể", "ngày")) and m.group(2) is None:
@@ -174,24 +182,24 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
         if year and (a is None or b is None or a > b):
             continue
         out.append(Period(m.start(), m.end(), a, b, "range", priority=3))
-    for m in pats["full_date"].finditer(text, lo, hi):
+    for m in pats["full_date"].finditer(text, lo, hi) if digits else ():
         p = _day_period(m.start(), m.end(), int(m.group(4)), int(m.group(3)), int(m.group(1)))
         if p:
             out.append(p)
-    for m in pats["spelt_date"].finditer(text, lo, hi):
+    for m in pats["spelt_date"].finditer(text, lo, hi) if digits else ():
         mo, d = int(m.group(2)), int(m.group(1))
         y = int(m.group(3)) if m.group(3) else _year_for_day(ctx, mo, d)
         p = _day_period(m.start(), m.end(), y, mo, d)
         if p:
             out.append(p)
-    for m in pats["day_month"].finditer(text, lo, hi):
+    for m in pats["day_month"].finditer(text, lo, hi) if digits else ():
         mo, d = int(m.group("m")), int(m.group("d"))
         start = m.start("ctx") if m.group("ctx") and m.group("ctx").lower() == "ngày" else m.start("d")
         p = _day_period(start, m.end(), _year_for_day(ctx, mo, d), mo, d)
         if p:
             out.append(replace(p, priority=1))
     parts = _parts()
-    for m in pats["month"].finditer(text, lo, hi):
+    for m in pats["month"].finditer(text, lo, hi) if months else ():
         mo = _number(m.group("m"))
         if not 1 <= mo <= 12:
             continue
@@ -205,13 +213,13 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
             b = _month_end(y, mo) if last == 0 else date(y, mo, last)
             gran = "range"
         out.append(Period(m.start(), m.end(), a, b, gran, priority=1))
-    for m in pats["quarter"].finditer(text, lo, hi):
+    for m in pats["quarter"].finditer(text, lo, hi) if "quý" in low else ():
         q = _ROMAN.get(m.group("q").upper()) or int(m.group("q"))
         y = int(m.group("y")) if m.group("y") else (pub.year if pub else None)
         a = date(y, 3 * q - 2, 1) if y else None
         b = _month_end(y, 3 * q) if y else None
         out.append(Period(m.start(), m.end(), a, b, "quarter", priority=1))
-    for m in pats["months_of_year"].finditer(text, lo, hi):
+    for m in pats["months_of_year"].finditer(text, lo, hi) if months or "nửa" in low else ():
         n = 6 if m.group("half") else _number(m.group("n"))
         if not 1 <= n <= 12:
             continue
@@ -238,21 +246,32 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
             a = date(y, 1, 1) if y else None
             b = _month_end(y, n) if y else None
         out.append(Period(m.start(), m.end(), a, b, gran, priority=2))
-    for m in pats["part_year"].finditer(text, lo, hi):
+    for m in pats["part_year"].finditer(text, lo, hi) if "đầu" in low or "giữa" in low or "cuối" in low else ():
         y = int(m.group("y")) if m.group("y") else (pub.year if pub else None)
         _, first, last = parts[re.sub(r"\s+", " ", m.group("part").lower())]
         a = date(y, first, 1) if y else None
         b = _month_end(y, last) if y else None
         out.append(Period(m.start(), m.end(), a, b, "range", priority=1))
-    for m in pats["year_range"].finditer(text, lo, hi):
+    for m in pats["year_range"].finditer(text, lo, hi) if digits else ():
         a, b = int(m.group("a")), int(m.group("b"))
         if a > b or not 1000 <= a <= 2200:
             continue
         start = m.start() if m.group("ctx").lower().startswith("từ") else m.start("a")
         out.append(Period(start, m.end(), date(a, 1, 1), date(b, 12, 31), "range", priority=2))
-    for m in pats["year"].finditer(text, lo, hi):
+    for m in pats["year"].finditer(text, lo, hi) if digits and years else ():
         y = int(m.group("y"))
         out.append(Period(m.start(), m.end(), date(y, 1, 1), date(y, 12, 31), "year"))
+    out.extend(_words_only(text, lo, hi, pub, low))
+    return out
+
+
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _words_only(text: str, lo: int, hi: int, pub: date | None, low: str) -> list[Period]:
+    """Periods written without digits: relative ("năm nay", "hôm qua") and recurring ("hằng năm")."""
+    pats = _patterns()
+    out: list[Period] = []
     relative = _relative()
     for m in pats["relative"].finditer(text, lo, hi):
         unit, offset = relative[re.sub(r"\s+", " ", m.group(0).lower())]
@@ -260,6 +279,8 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
         gran = {"day": "day", "week": "range", "month": "month", "quarter": "quarter", "year": "year"}[unit]
         out.append(Period(m.start(), m.end(), a, b, gran))
     recurrence = _recurrence()
+    if not ("hằng" in low or "hàng" in low or "mỗi" in low):
+        return out
     for m in pats["recurrence"].finditer(text, lo, hi):
         rec = recurrence[re.sub(r"\s+", " ", m.group(0).lower())]
         gran = {"yearly": "year", "quarterly": "quarter", "monthly": "month", "weekly": "range", "daily": "day"}[rec]

@@ -28,6 +28,7 @@ MAX_BYLINE_WORDS = 6
 # Similarity (difflib ratio, credits stripped) above which two adjacent lines are the alt text
 # and the caption of the same photo.
 SAME_PHOTO_RATIO = 0.6
+SAME_PHOTO_PREFIX = 160
 # Characters a line must share with its neighbour after the lost first letter(s).
 MIN_DROP_CAP_MATCH = 12
 # How many lines after the title may hold the dateline.
@@ -164,8 +165,10 @@ def _credit_patterns() -> tuple[tuple[re.Pattern, str, bool], ...]:
         name = r"\s*:\s*(?P<name>[^()\n]+?)" if takes_name else ""
         body = rf"(?P<marker>{re.escape(marker)}){name}(?:\s*\((?P<role>[^()\n]{{1,30}})\))?"
         bracketed = rf"(?P<pre>^|.*?\s*)\(\s*{body}\s*\)\s*\.?$"
-        # An unbracketed credit starts the line or follows a sentence end or a dash.
-        trailing = rf"(?P<pre>^|.*?(?:[.!?…\"”)]\s+|\s+[-–—]\s+)){body}\s*\.?$"
+        # An unbracketed credit starts the line or follows a sentence end or a dash; "Marker: Name"
+        # (with its colon) may also follow a caption that lacks its full stop.
+        after = r"[.!?…\"”)]\s+|\s+[-–—]\s+" + (r"|\s+" if takes_name else "")
+        trailing = rf"(?P<pre>^|.*?(?:{after})){body}\s*\.?$"
         patterns.append((re.compile(bracketed, re.DOTALL), kind, takes_name))
         patterns.append((re.compile(trailing, re.DOTALL), kind, takes_name))
     return tuple(patterns)
@@ -262,7 +265,10 @@ def same_photo(first: str, second: str) -> bool:
         return False
     if not (split_credit(first) or split_credit(second)) and min(len(a), len(b)) < 20:
         return False
-    return SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_PHOTO_RATIO
+    # the start of a caption says which photo it is; comparing whole long captions costs O(n²)
+    a, b = a[:SAME_PHOTO_PREFIX], b[:SAME_PHOTO_PREFIX]
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= SAME_PHOTO_RATIO and matcher.ratio() >= SAME_PHOTO_RATIO
 
 
 # ---------------------------------------------------------------- body assembly
@@ -356,8 +362,9 @@ def _mark_byline(units: list[_Unit]) -> None:
     if len(body) < 2:
         return
     last = body[-1]
-    if any(u.kind != "figure" for u in units[units.index(last) + 1 :]):
-        return
+    position = next(i for i, u in enumerate(units) if u is last)
+    if any(u.kind != "figure" for u in units[position + 1 :]):
+        return  # a caption or text after the name: it is not the closing byline
     if last.kind == "body" and is_name_like(last.text):
         last.kind = "byline"
 

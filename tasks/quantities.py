@@ -121,7 +121,7 @@ def _patterns() -> dict[str, re.Pattern]:
         "number": re.compile(
             rf"(?<![\w.,/:+\-^])(?P<a>{_NUM})(?:\s*[-–]\s*(?P<b>{_NUM}))?(?![\d^]|[.,/:\-]\d|\.\w)"
         ),
-        "words": re.compile(rf"(?<![\w])(?:{word_alt})(?:\s+(?:{word_alt}))*(?![\w])"),
+        "words": re.compile(rf"(?<![\w])(?:{word_alt})(?:\s+(?:{word_alt}))*(?![\w])", re.IGNORECASE),
         "mult": re.compile(rf"\s*(?P<m>(?:{mult_alt})(?:\s+(?:{mult_alt}))*)(?![\w])"),
         "unit": re.compile(rf"(?:\s*|-)(?P<u>{unit_alt})(?:/(?P<per>{unit_alt}))?(?:(?<=[^\w])|(?![\w]))"),
         "count": re.compile(rf"\s+(?P<c>{_alternation(_count_nouns())})(?![\w])"),
@@ -327,6 +327,9 @@ def _sentence_quantities(text: str, s: Sentence, claimed: list[tuple[int, int]])
     not_alone = words_not_alone()
     for m in pats["words"].finditer(text, lo, hi):
         words = m.group(0).split()
+        if words[0][0].isupper() and m.start() != lo or any(w[0].isupper() for w in words[1:]):
+            continue  # "Năm", "Ba Lan": capitalised number words are names unless they open the sentence
+        words = [w.lower() for w in words]
         first = number_words()[words[0]]
         if first.kind in ("mult", "tail", "tens", "filler"):
             continue
@@ -384,6 +387,8 @@ def _quantity_at(text, lo, hi, start, end, values, approx_words, b_start) -> lis
     if after:
         comparator = _comparators()[_key(after.group("c"))][0]
     approx = approx or approx_words
+    if approx_words and comparator == "=":
+        comparator = "≈"  # "hàng trăm người"
     # as written between the number and the end of the unit: "tỷ đồng", "đồng/lít", "%"
     unit_written = re.sub(r"\s+", " ", text[end:unit_end].strip()) or None
     counted = obj is not None or normalized_unit in _COUNT_UNITS

@@ -56,7 +56,9 @@ def credit_and_byline_people(doc: Doc, mentions: list) -> list[Person]:
         if not m or not _is_name(m.group("name").strip()):
             continue
         name = m.group("name").strip()
-        if tuple(w.casefold() for w in name.split()) in lex["org_names"] or name in lex["not_names"]:
+        from tasks.entities import _keys
+
+        if lex["known"].entries.get(_keys(name)) == "ORG" or name in lex["not_names"]:
             continue
         start = p.char_start + m.start("name")
         end = start + len(name)
@@ -109,26 +111,25 @@ class _TitlePhrase:
 
 
 def _title_phrases(tokens, lex) -> list[_TitlePhrase]:
-    from tasks.entities import _longest, _org_extent
+    from tasks.entities import _org_extent
 
     out = []
     i = 0
     while i < len(tokens):
-        n = _longest(lex["titles"], tokens, i)
+        n = lex["titles"].longest(tokens, i) if tokens[i].key in lex["triggers"] else 0
         if not n:
             i += 1
             continue
-        keys = tuple(t.key for t in tokens[i : i + n])
-        role = lex["titles"][keys]
+        role = lex["titles"].value(tokens, i, n)
         title_end = i + n
         # "Trưởng Ban Tổ chức": the capitalised "Ban" starts the organisation.
-        if n > 1 and tokens[i + n - 1].cap and _longest(lex["org_heads"], tokens, i + n - 1) \
+        if n > 1 and tokens[i + n - 1].cap and lex["org_heads"].longest(tokens, i + n - 1) \
                 and i + n < len(tokens) and tokens[i + n].cap and tokens[i + n].word:
             title_end = i + n - 1
         j = title_end
         org_first = org_last = None
         if j < len(tokens):
-            n_head = _longest(lex["org_heads"], tokens, j, 4)
+            n_head = lex["org_heads"].longest(tokens, j)
             if n_head:
                 org_first, org_last = j, _org_extent(tokens, j + n_head, lex)
             elif tokens[j].acronym and tokens[j].word:
@@ -172,14 +173,14 @@ def extract_roles(doc: Doc, mentions: list, tokens_by_sentence: dict, groups: di
             for p in chain:
                 org_written = " ".join(t.text for t in tokens[p.org_first : p.org_last]) if p.org_first is not None else None
                 if org_written is not None:
-                    org_written = doc.text[tokens[p.org_first].start : tokens[p.org_last - 1].end]
+                    org_written = doc.text[tokens.starts[p.org_first] : tokens.ends[p.org_last - 1]]
                 organisation, place_key = _resolve_org(org_written, groups, place_keys)
-                start, end = tokens[p.first].start, tokens[p.last - 1].end
+                start, end = tokens.starts[p.first], tokens.ends[p.last - 1]
                 row = {
                     "article_id": doc.article_id,
                     "person": person,
                     "role": p.role,
-                    "role_written": doc.text[start : tokens[p.first].start + len(p.role_written)] if p.role_written else p.role,
+                    "role_written": doc.text[start : tokens.starts[p.first] + len(p.role_written)] if p.role_written else p.role,
                     "organisation": organisation,
                     "organisation_written": org_written,
                     "place_key": place_key,
@@ -224,11 +225,11 @@ def _holder(chain: list[_TitlePhrase], tokens, pers: list, doc: Doc) -> str | No
     after = chain[-1].last
     first_tok = tokens[chain[0].first]
     for m in pers:
-        if after < len(tokens) and m.char_start == tokens[after].start:
+        if after < len(tokens) and m.char_start == tokens.starts[after]:
             return _person_name(m, doc)
     before = chain[0].first
     if before >= 2 and tokens[before - 1].text in (",", "(", "-", "–"):
-        end = tokens[before - 2].end
+        end = tokens.ends[before - 2]
         for m in pers:
             if m.char_end == end:
                 return _person_name(m, doc)

@@ -1,24 +1,4 @@
-"""Vietnamese text normalisation: clean display text, and matching keys with one tone-mark placement.
-
-`clean_text` rules (each idempotent, applied in this order; it never raises):
- 1. "\\r\\n" and a lone "\\r" become "\\n"; no other line is merged, split or dropped.
- 2. Invisible characters are removed: control characters (category Cc) other than "\\n" and
-    "\\t", format characters (Cf: zero-width space/joiners, BOM, soft hyphen, bidi marks) and lone
-    surrogates (Cs). Removing ZWJ splits emoji ZWJ sequences into their parts; acceptable for news.
- 3. "\\t", NBSP and every other Unicode space separator (Zs), the line/paragraph separators
-    U+2028/U+2029 and the vertical tab, form feed, U+0085 and U+001C-U+001F become a plain space:
-    they separate words but are not the "\\n" lines that the caller splits on.
- 4. Curly and low quotes become ASCII: “ ” „ ‟ ″ ＂ -> '"' and ‘ ’ ‚ ‛ ′ ＇ -> "'".
-    Guillemets « » are kept (a different mark, not a curly-quote variant).
- 5. Unicode NFC (composed letters; tone-mark placement inside a word is never changed).
- 6. Runs of spaces become one space.
- 7. Spaces before , ; ! ? are removed, and before a lone "." that ends a word ("abc ." -> "abc.",
-    but ". . ." and " ..." are left as written). No space is ever added: "1,5" stays.
- 8. Repeated commas / semicolons collapse to one (",," / ", ," -> ","); "!!!", "??", "?!", "..."
-    and "…" are the author's and kept as written (the two ellipsis forms are not unified).
- 9. Spaces just inside brackets go: "( a )" -> "(a)", "[ a ]" -> "[a]".
-10. Each line is stripped of leading/trailing spaces.
-"""
+"""Vietnamese text normalisation: clean display text, and matching keys with one tone-mark placement."""
 
 from __future__ import annotations
 
@@ -94,7 +74,27 @@ def _contains_any(text: str, needles: tuple[str, ...]) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Normalise display text (rules in the module docstring); idempotent, never raises on a str."""
+    """Normalise display text; idempotent, never raises on any str (lone surrogates included).
+
+    Rules, applied in this order:
+     1. "\\r\\n" and a lone "\\r" become "\\n"; no other line is merged, split or dropped.
+     2. Invisible characters are removed: control characters (category Cc) other than "\\n" and
+        "\\t", format characters (Cf: zero-width space/joiners, BOM, soft hyphen, bidi marks) and lone
+        surrogates (Cs). Removing ZWJ splits emoji ZWJ sequences into their parts; acceptable for news.
+     3. "\\t", NBSP and every other Unicode space separator (Zs), the line/paragraph separators
+        U+2028/U+2029 and the vertical tab, form feed, U+0085 and U+001C-U+001F become a plain space:
+        they separate words but are not the "\\n" lines that the caller splits on.
+     4. Curly and low quotes become ASCII: “ ” „ ‟ ″ ＂ -> '"' and ‘ ’ ‚ ‛ ′ ＇ -> "'".
+        Guillemets « » are kept (a different mark, not a curly-quote variant).
+     5. Unicode NFC (composed letters; tone-mark placement inside a word is never changed).
+     6. Runs of spaces become one space.
+     7. Spaces before , ; ! ? are removed, and before a lone "." that ends a word ("abc ." -> "abc.",
+        but ". . ." and " ..." are left as written). No space is ever added: "1,5" stays.
+     8. Repeated commas / semicolons collapse to one (",," / ", ," -> ","); "!!!", "??", "?!", "..."
+        and "…" are the author's and kept as written (the two ellipsis forms are not unified).
+     9. Spaces just inside brackets go: "( a )" -> "(a)", "[ a ]" -> "[a]".
+    10. Each line is stripped of leading/trailing spaces.
+    """
     if "\r" in text:
         text = _CARRIAGE_RETURN.sub("\n", text)
     text = to_nfc(remove_invisibles(text))
@@ -183,11 +183,20 @@ def _resolve_style(style: str | None) -> str:
     return chosen
 
 
+# Toned vowels that can carry a style-dependent mark (o/a/e in oa/oe, u/y in uy); a word with
+# none of them is left alone without decomposing it.
+_RETONE_CANDIDATES = frozenset(
+    unicodedata.normalize("NFC", vowel + tone) for vowel in "oaeuyOAEUY" for tone in TONE_MARKS
+)
+
+
 def _retone_word(word: str, style: str) -> str:
     """The word with its tone mark on the `style` position when that is a style choice."""
+    if len(word) > 7 or not any(c in _RETONE_CANDIDATES for c in word):
+        return word
     toneless, tone = split_tone(word)
     lower = toneless.lower()
-    if len(tone) != 1 or len(lower) != len(toneless) or len(toneless) > 7:
+    if len(tone) != 1 or len(lower) != len(toneless):
         return word
     match = _syllable_pattern().fullmatch(lower)
     if match is None or match["coda"]:

@@ -52,6 +52,7 @@ class _Candidate:
     meta: dict = field(default_factory=dict)
     listings: list[str] = field(default_factory=list)  # feed/sitemap URLs (and their ancestors) that listed it
     prefetched: FetchResult | None = None  # a user URL already fetched while sniffing its kind
+    when: datetime | None = None  # publication/lastmod date from the listing: max_items keeps the newest
 
 
 @dataclass
@@ -124,6 +125,7 @@ class _WebRun:
         self.updates: dict[str, dict] = {}
         self.listing_updates: dict[str, dict] = {}  # committed only when the whole listing went well
         self.failed_listings: set[str] = set()
+        self._found: list[_Candidate] = []  # pages of the source being discovered, before the max_items cut
         self.today = datetime.now(timezone.utc).date().isoformat()
 
     # -- discovery
@@ -150,7 +152,12 @@ class _WebRun:
             for url in urls[:max_items] if max_items else urls:
                 self._add(_Candidate(url, spec.name, trusted=True))
         else:
-            self._listing(spec.kind, spec.value, spec.name, trusted=True, max_items=max_items, ancestors=[])
+            self._found = []
+            self._listing(spec.kind, spec.value, spec.name, trusted=True, ancestors=[])
+            floor = datetime.min.replace(tzinfo=timezone.utc)
+            found = sorted(self._found, key=lambda c: c.when or floor, reverse=True)  # stable: undated keep order
+            for candidate in found[:max_items] if max_items else found:
+                self._add(candidate)
 
     def _add(self, candidate: _Candidate) -> None:
         url = candidate.url.split("#", 1)[0]
@@ -162,8 +169,8 @@ class _WebRun:
         self.stats["discovered"] += 1
         self.candidates[url] = candidate
 
-    def _listing(self, kind: str, url: str, source: str, *, trusted: bool, max_items: int | None,
-                 ancestors: list[str]) -> None:
+    def _listing(self, kind: str, url: str, source: str, *, trusted: bool, ancestors: list[str]) -> None:
+        """Fetch a feed/sitemap (or a user URL of unknown kind) and collect its pages into self._found."""
         remembered = self.state.get(url, {})
         if kind == "url" and remembered.get("kind") in ("feed", "sitemap"):
             kind = remembered["kind"]  # sniffed on an earlier run: conditional GET is safe again
@@ -173,7 +180,7 @@ class _WebRun:
         if kind == "url":
             sniffed = _sniff(result.body) if result.outcome == "fetched" else None
             if sniffed is None:  # an article page given directly (or failing): it is its own candidate
-                self._add(_Candidate(url, source, trusted, prefetched=result))
+                self._found.append(_Candidate(url, source, trusted, prefetched=result))
                 return
             kind = role = sniffed
         lineage = [*ancestors, url]
@@ -189,9 +196,9 @@ class _WebRun:
         self._record_row(result, source, role, sha=key.split(":", 1)[1])
         try:
             if kind == "feed":
-                self._feed_entries(result, source, max_items, lineage)
+                self._feed_entries(result, source, lineage)
             else:
-                self._sitemap_entries(result, source, max_items, lineage)
+                self._sitemap_entries(result, source, lineage)
         except (FeedError, SitemapError) as exc:
             self._listing_failed(lineage, source, url, str(exc), role, result, location=key)
             return
@@ -205,18 +212,17 @@ class _WebRun:
         self.failed_listings.update(lineage)
         self.rejects.append(Reject("fetch", f"{role} {reason}", source, url, location=location, detail=result.detail))
 
-    def _feed_entries(self, result: FetchResult, source: str, max_items: int | None, lineage: list[str]) -> None:
+    def _feed_entries(self, result: FetchResult, source: str, lineage: list[str]) -> None:
         feed = parse_feed(result.body, result.final_url or result.url, result.content_type)
         self.stats["feed_entries_without_link"] += feed.entries_without_link
-        floor = datetime.min.replace(tzinfo=timezone.utc)
-        entries = sorted(feed.entries, key=lambda e: e.published or e.updated or floor, reverse=True)
-        for entry in entries[:max_items] if max_items else entries:
+        for entry in feed.entries:
             meta = {"listing": lineage[-1], "listing_kind": "feed", "feed_title": feed.title,
                     "title": entry.title, "published": _iso(entry.published), "published_raw": entry.published_raw,
                     "author": entry.author, "guid": entry.guid, "categories": list(entry.categories)}
-            self._add(_Candidate(entry.url, source, trusted=False, meta=_compact(meta), listings=list(lineage)))
+            self._found.append(_Candidate(entry.url, source, trusted=False, meta=_compact(meta), listings=list(lineage),
+                                          when=entry.published or entry.updated))
 
-    def _sitemap_entries(self, result: FetchResult, source: str, max_items: int | None, lineage: list[str]) -> None:
+    def _sitemap_entries(self, result: FetchResult, source: str, lineage: list[str]) -> None:
         sitemap = parse_sitemap(result.body, result.final_url or result.url, self.policy.max_decompressed_bytes)
         if sitemap.kind == "sitemapindex":
             if len(lineage) > MAX_SITEMAP_DEPTH:
@@ -224,14 +230,14 @@ class _WebRun:
             for child in newest_first(sitemap.urls):
                 if child.url in lineage:
                     raise SitemapError(f"sitemap index loop at {child.url}")
-                self._listing("sitemap", child.url, source, trusted=False, max_items=max_items, ancestors=lineage)
+                self._listing("sitemap", child.url, source, trusted=False, ancestors=lineage)
             return
-        entries = newest_first(sitemap.urls)
-        for entry in entries[:max_items] if max_items else entries:
+        for entry in sitemap.urls:
             meta = {"listing": lineage[-1], "listing_kind": "sitemap", "title": entry.news_title,
                     "published": _iso(entry.news_published), "published_raw": entry.news_published_raw,
                     "lastmod": _iso(entry.lastmod)}
-            self._add(_Candidate(entry.url, source, trusted=False, meta=_compact(meta), listings=list(lineage)))
+            self._found.append(_Candidate(entry.url, source, trusted=False, meta=_compact(meta), listings=list(lineage),
+                                          when=entry.news_published or entry.lastmod))
 
     # -- article pages
 

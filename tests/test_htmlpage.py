@@ -167,3 +167,48 @@ def test_html_fragment_from_an_export() -> None:
         ("body", "Nông dân phấn khởi."),
     ]
     assert (body.images[0].credit, body.images[0].src, body.images[0].alt_text) == ("Văn Tư", "/a.jpg", "Ruộng lúa")
+
+
+def test_site_d_photo_box_credit_line_teasers_and_site_prefix() -> None:
+    article = read_page("site_d_tuoitre_style.html")
+    assert article.published_at.isoformat() == "2023-05-25T06:05:00+07:00"
+    assert article.author == "Ngọc Hiển"  # article:author is a profile URL, the byline names the writer
+    assert article.tags == ["đậu xe", "giao thông TP.HCM"]
+    assert kinds_and_texts(article) == [
+        ("title", "TP.HCM thí điểm thu phí đậu xe qua ứng dụng"),
+        ("lead", "Từ 1/6, người dân đậu xe dưới lòng đường tại 5 tuyến trung tâm phải trả phí qua ứng dụng di động."),
+        ("body", "Sở Giao thông vận tải TP.HCM cho biết sẽ thí điểm thu phí đậu xe qua ứng dụng trên các đường Lê Lợi, Nguyễn Huệ, Hàm Nghi, Pasteur và Nam Kỳ Khởi Nghĩa."),
+        ("body", "Mức phí là 25.000 đồng/giờ với ô tô dưới 9 chỗ và 35.000 đồng/giờ với xe từ 9 chỗ trở lên."),
+        ("caption", "Ô tô đậu dưới lòng đường Lê Lợi, quận 1 Ảnh: Ngọc Hiển"),
+        ("body", "Theo ông Phạm Văn Bình, Phó giám đốc Sở, người dân có thể thanh toán bằng ví điện tử hoặc thẻ ngân hàng, hệ thống tự tính thời gian đậu xe."),
+        ("byline", "Ngọc Hiển"),
+    ]
+    (image,) = article.images
+    assert (image.caption, image.credit) == ("Ô tô đậu dưới lòng đường Lê Lợi, quận 1", "Ngọc Hiển")
+    # the image comes from the photo box even when the extractor dropped the <img>
+    assert (image.alt_text, image.src) == ("Ô tô đậu trên đường Lê Lợi", "https://tuoimoi.example.vn/2023/5/25/dau-xe-1.jpg")
+    for noise in ("Xem thêm", "Hà Nội cấm đỗ xe", "TIN LIÊN QUAN", "Tao Đàn", "Bình luận", "Nên áp dụng sớm", "Cơ quan chủ quản"):
+        assert noise not in article.text
+
+
+def test_todays_date_in_the_site_header_is_not_the_publication_date() -> None:
+    html = PAGE.format(
+        title="Tin",
+        head="",
+        body=(
+            '<div class="top-bar"><span class="date">Thứ Tư, 25/11/2026</span></div>'
+            f'<div class="detail"><h1>Đường giao thông nông thôn</h1><div class="date">Chủ Nhật, 14/10/2018, 08:15 [GMT+7]</div>'
+            f"{PARAGRAPHS}</div>"
+        ),
+    )
+    assert parse_html_page(html).published_at == datetime(2018, 10, 14, 8, 15, tzinfo=GMT7)
+
+
+def test_page_with_only_a_description_is_rejected() -> None:
+    html = PAGE.format(
+        title="Tin",
+        head='<meta name="description" content="Mô tả dài của một bài báo về giao thông nông thôn, có đủ câu chữ để trông như một bài viết.">',
+        body="<h1>Tin giao thông</h1><ul><li><a href='/a'>Tin A</a></li><li><a href='/b'>Tin B</a></li></ul>" + "<p>Liên hệ quảng cáo</p>" * 5,
+    )
+    with pytest.raises(PageRejected, match="no article text"):
+        parse_html_page(html)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gzip
 import random
+import socket
 import threading
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -348,3 +350,16 @@ def test_per_host_concurrency_is_bounded(tmp_path):
                 results = list(pool.map(lambda i: client.fetch(site.url(f"/p?i={i}")), range(12)))
     assert all(r.outcome == "fetched" for r in results)
     assert peak[0] == 2
+
+
+def test_connection_refused_is_retried_then_rejected(tmp_path):
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with HttpClient(replace(policy(tmp_path, http_max_retries=2), respect_robots=False)) as client:
+        result = client.fetch(f"http://127.0.0.1:{port}/bai.html")
+    assert result.outcome == "rejected" and result.status is None
+    assert result.reason.startswith("connection failed") and result.attempts == 3
+    with HttpClient(policy(tmp_path, http_max_retries=0)) as client:  # robots.txt finds the host down first
+        via_robots = client.fetch(f"http://127.0.0.1:{port}/bai.html")
+    assert via_robots.outcome == "rejected" and via_robots.reason.startswith("host unreachable")

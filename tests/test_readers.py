@@ -287,3 +287,37 @@ def test_csv_custom_columns_and_bad_row() -> None:
     assert isinstance(good, Article) and good.title == "Bài một"
     assert isinstance(bad, Reject) and bad.reason == "CSV row at line 3 has 3 fields, the header has 2"
     assert bad.uri == "/in/vn.csv#L3"
+
+
+# ---------------------------------------------------------------- never raises
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+LINES = st.sampled_from(
+    ["", ".", "Thứ Năm, 11/10/2018, 17:00 [GMT+7]", "Nâng cao chất lượng", "Ảnh: Bảo Long (CTV)", "Nguyễn Huế",
+     "ãnh đạo tỉnh thăm hỏi", "Lãnh đạo tỉnh thăm hỏi. Ảnh: Hà", "Câu văn bình thường có dấu chấm.", "# url = x",
+     "<p>đoạn</p>", '{"title": "x"}', "title,content", "\u00a0\u200b", "(Ảnh minh họa)"]
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=st.lists(LINES, max_size=25), name=st.sampled_from(["/in/a.txt", "/in/a.csv", "/in/a.jsonl", "/in/a.html", "/in/a"]))
+def test_read_item_never_raises_and_offsets_hold(lines: list[str], name: str) -> None:
+    for result in read(name, "\n".join(lines).encode()):
+        assert isinstance(result, (Article, Reject))
+        assert not (isinstance(result, Reject) and result.reason.startswith("unexpected error")), result
+        if isinstance(result, Article):
+            assert result.paragraphs[0].kind == "title"
+            for p in result.paragraphs:
+                assert result.text[p.char_start : p.char_end] == p.text
+            for image in result.images:
+                assert image.paragraph_index is None or result.paragraphs[image.paragraph_index].kind == "caption"
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.binary(max_size=400))
+def test_read_item_never_raises_on_random_bytes(data: bytes) -> None:
+    for result in read("/in/random.bin", data):
+        assert isinstance(result, (Article, Reject))
+        assert not (isinstance(result, Reject) and result.reason.startswith("unexpected error")), result

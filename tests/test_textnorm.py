@@ -233,7 +233,7 @@ def test_normalize_tone_marks_leaves_non_vietnamese_words_and_punctuation():
 
 
 def test_is_vietnamese_syllable():
-    assert all(map(is_vietnamese_syllable, ["người", "Nghiêng", "khuyết", "Đảng", "gì", "quý", "ủy"]))
+    assert all(map(is_vietnamese_syllable, ["người", "Nghiêng", "khuyết", "Đảng", "gì", "quý", "ủy", "Đắk"]))
     assert not any(map(is_vietnamese_syllable, ["ViÖt", "Vieät", "Grüße", "Café", "hóá", "strength"]))
 
 

@@ -186,6 +186,7 @@ class LocalSite:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in two writes: avoid 40 ms delayed-ACK stalls
 
             def log_message(self, *args):  # keep test output clean
                 pass

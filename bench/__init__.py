@@ -1,0 +1,1 @@
+"""The newsfacts performance benchmark: corpus builder, harness and profiles."""

@@ -1,0 +1,40 @@
+"""References to legal and party documents."""
+
+from tasks.extract import doc_from_text
+from tasks.quantities import extract_quantity_facts
+
+
+def documents(text: str) -> list[dict]:
+    return extract_quantity_facts(doc_from_text(text, article_id="t"))["documents"]
+
+
+def test_seed_resolution_with_issuer_and_title():
+    text = ("TP Cẩm Phả tập trung thực hiện Nghị quyết số 19-NQ/TU của BCH Đảng bộ tỉnh về “Đổi mới phương thức, "
+            "nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng; thực hiện tinh giản bộ máy, biên chế”. Trong đó")
+    [d] = documents(text)
+    assert d["mention"] == "Nghị quyết số 19-NQ/TU"
+    assert (d["doc_type"], d["number"], d["issuer_code"], d["issuer"]) == ("Nghị quyết", "19", "NQ/TU", "Tỉnh ủy")
+    assert d["issuer_mention"] == "BCH Đảng bộ tỉnh"
+    assert d["title"] == ("Đổi mới phương thức, nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng; "
+                          "thực hiện tinh giản bộ máy, biên chế")
+    assert d["year"] is None
+
+
+def test_government_decree_with_year():
+    [d] = documents("Theo Nghị định 15/2020/NĐ-CP ngày 3/2/2020 của Chính phủ.")
+    assert (d["doc_type"], d["number"], d["year"], d["issuer_code"], d["issuer"]) == ("Nghị định", "15", 2020, "NĐ-CP", "Chính phủ")
+
+
+def test_code_without_type_word_gets_type_from_code():
+    [d] = documents("Căn cứ 1234/QĐ-UBND ngày 1/1/2019 của UBND tỉnh.")
+    assert (d["mention"], d["doc_type"], d["year"], d["issuer"], d["issuer_mention"]) == (
+        "1234/QĐ-UBND", "Quyết định", 2019, "Ủy ban nhân dân", "UBND tỉnh")
+
+
+def test_central_directive():
+    [d] = documents("Thực hiện Chỉ thị 05-CT/TW.")
+    assert (d["doc_type"], d["number"], d["issuer"]) == ("Chỉ thị", "05", "Trung ương")
+
+
+def test_plan_duration_and_disease_names_are_not_documents():
+    assert documents("Kế hoạch 5 năm phòng chống Covid-19 và lần thứ 3.") == []

@@ -1,0 +1,222 @@
+"""Quantity extraction: the seed article's gold, non-quantities, ranges, spans, and the dantri gold."""
+
+import json
+import unicodedata
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tasks.extract import doc_from_text
+from tasks.quantities import EXTRACTOR_NAME, EXTRACTOR_VERSION, extract_quantity_facts
+from warehouse.schema_facts import FACT_TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_cff743e03863ce1d.txt"
+CORPUS = ROOT.parent / "shared" / "corpus" / "dantri-unc"
+GOLD = ROOT / "tests" / "gold" / "quantities_dantri.jsonl"
+VN = timezone(timedelta(hours=7))
+
+
+def seed_text() -> str:
+    """The seed as the clean stage leaves it: NFC, no NBSP, no '.' lines, caption alt-text lines dropped."""
+    text = unicodedata.normalize("NFC", SEED.read_text(encoding="utf-8")).replace("\xa0", " ")
+    lines = [line for line in text.split("\n") if line.strip() != "."]
+    kept = []
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if "Ảnh:" in line and nxt.strip() and "Ảnh:" in nxt:
+            continue  # first line of a 2-line caption block is the alt text
+        kept.append(line)
+    return "\n".join(kept)
+
+
+@pytest.fixture(scope="module")
+def seed_facts():
+    doc = doc_from_text(seed_text(), published_at=datetime(2018, 10, 11, 17, 0, tzinfo=VN), article_id="seed")
+    return doc, extract_quantity_facts(doc)
+
+
+# value, normalised unit, counted object, comparator — the 21 quantities of the seed, in order
+SEED_GOLD = [
+    (1, "count", "trạm tiếp sóng", "="),
+    (38, "count", "trường phổ thông", "="),
+    (4, "count", "đơn vị sự nghiệp", "="),
+    (7, "count", "phường, xã", "="),
+    (5, "count", "phường, xã", "="),
+    (178, "count", "thôn, khu", "="),
+    (100, "percent", None, "="),
+    (25, "count", "cuộc kiểm tra, giám sát, thanh tra", "="),
+    (215, "count", "cuộc kiểm tra, giám sát", "="),
+    (50, "percent", None, ">"),
+    (86, "percent", None, ">"),
+    (13.15, "percent", None, "="),
+    (778e9, "VND", None, ">"),
+    (74, "count", "dự án", "="),
+    (5, "count", "điểm du lịch", "="),
+    (2, "count", "chợ", "="),
+    (4, "count", "hội nghị", "="),
+    (248, "count", "doanh nghiệp", "="),
+    (57, "percent", None, ">"),
+    (8, "count", "công trình hạ tầng nông thôn", "="),
+    (64e9, "VND", None, ">"),
+]
+
+
+def test_seed_quantities_exactly(seed_facts):
+    _, facts = seed_facts
+    got = [(q["normalized_value"], q["normalized_unit"], q["counted_object"], q["comparator"]) for q in facts["quantities"]]
+    assert got == [(pytest.approx(v), u, o, c) for v, u, o, c in SEED_GOLD]
+
+
+def test_seed_directions(seed_facts):
+    _, facts = seed_facts
+    changes = [(q["mention"], q["direction"]) for q in facts["quantities"] if q["direction"]]
+    assert changes == [("4 đơn vị sự nghiệp", "decrease")]
+
+
+def test_seed_money_as_written(seed_facts):
+    _, facts = seed_facts
+    money = [q for q in facts["quantities"] if q["normalized_unit"] == "VND"]
+    assert [(q["value"], q["unit_written"]) for q in money] == [(778, "tỷ đồng"), (64, "tỷ đồng")]
+
+
+def test_seed_metrics(seed_facts):
+    _, facts = seed_facts
+    by_value = {q["normalized_value"]: q for q in facts["quantities"]}
+    assert by_value[13.15]["metric"] == "tốc độ tăng trưởng kinh tế bình quân hằng năm"
+    assert by_value[778e9]["metric"] == "tổng vốn đầu tư công năm 2018"
+    assert by_value[57]["metric"] == "kế hoạch tỉnh giao"
+    assert by_value[64e9]["metric"] == "tổng đầu tư"
+
+
+def test_seed_periods_of_quantities(seed_facts):
+    _, facts = seed_facts
+    by_value = {(q["normalized_value"], q["counted_object"]): q for q in facts["quantities"]}
+    inspections = by_value[(25, "cuộc kiểm tra, giám sát, thanh tra")]
+    assert (inspections["period_start"], inspections["period_end"]) == (date(2018, 1, 1), date(2018, 10, 11))
+    assert inspections["period_mention"] == "Từ đầu năm 2018 đến nay"
+    conferences = by_value[(4, "hội nghị")]
+    assert (conferences["period_start"], conferences["period_end"]) == (date(2018, 1, 1), date(2018, 9, 30))
+
+
+def test_seed_non_quantities(seed_facts):
+    doc, facts = seed_facts
+    mentions = " | ".join(q["mention"] for q in facts["quantities"])
+    for text in ("19", "11/10/2018", "17:00", "GMT+7"):
+        start = doc.text.index(text)
+        assert all(not (q["char_start"] < start + len(text) and start < q["char_end"]) for q in facts["quantities"]), (text, mentions)
+
+
+def test_seed_rows_have_provenance_and_declared_columns(seed_facts):
+    doc, facts = seed_facts
+    columns = {t.name: t.column_names for t in FACT_TABLES}
+    for table, rows in facts.items():
+        for row in rows:
+            assert list(row) == columns[table]
+            assert doc.text[row["char_start"] : row["char_end"]] == row["mention"]
+            sentence = doc.sentences[row["sentence_index"]]
+            assert sentence.start <= row["char_start"] < row["char_end"] <= sentence.end
+            assert row["article_id"] == "seed"
+            assert (row["extractor"], row["extractor_version"]) == (EXTRACTOR_NAME, EXTRACTOR_VERSION)
+
+
+def quantities(text: str, published=datetime(2020, 10, 1, tzinfo=VN)) -> list[dict]:
+    return extract_quantity_facts(doc_from_text(text, published_at=published, article_id="t"))["quantities"]
+
+
+def test_usd_millions():
+    [q] = quantities("Công ty nhận khoản đầu tư 2,5 triệu USD.")
+    assert (q["value"], q["normalized_value"], q["normalized_unit"], q["unit_written"]) == (2.5, 2.5e6, "USD", "triệu USD")
+
+
+def test_implied_dong_needs_money_context():
+    [money] = quantities("Tổng đầu tư trên 64 tỷ cho dự án.")
+    assert (money["normalized_value"], money["normalized_unit"]) == (64e9, "VND")
+    [views] = quantities("Video đạt 7,038 tỷ lượt xem.")
+    assert (views["normalized_value"], views["normalized_unit"], views["counted_object"]) == (pytest.approx(7.038e9), "count", "lượt xem")
+
+
+def test_number_words_and_approximations():
+    rows = quantities("Hàng trăm người dự lễ, mười lăm đội tham gia và hai dự án được duyệt.")
+    assert [(q["normalized_value"], q["normalized_unit"], q["comparator"], q["approximate"]) for q in rows] == [
+        (100, "person", "≈", True), (15, "count", "=", False), (2, "count", "=", False)]
+
+
+def test_fixed_expressions_are_not_quantities():
+    assert quantities("Một số doanh nghiệp và một trong những dự án lớn.") == []
+
+
+def test_identifiers_ordinals_and_codes_are_not_quantities():
+    text = ("Đại hội lần thứ 3 khóa XII theo Điều 5, lúc 17:00 (GMT+7) ngày 11/10/2018, "
+            "gọi 0912 345 678, phiên bản 1.2.3.4 và 10^9 phép tính, Quận 1 có mã U23, Covid-19.")
+    assert quantities(text) == []
+
+
+def test_comparators():
+    rows = quantities("Có khoảng 30 người, ít nhất 5 xe, tối đa 10 tấn, dưới 2% và từ 18 tuổi trở lên.")
+    assert [(q["normalized_value"], q["comparator"]) for q in rows] == [(30, "≈"), (5, "≥"), (10, "≤"), (2, "<"), (18, "≥")]
+
+
+def test_direction_change_versus_level():
+    rows = quantities("Doanh thu tăng 10%, lợi nhuận giảm 3% và tỷ lệ nợ giảm còn 2%.")
+    assert [(q["normalized_value"], q["direction"]) for q in rows] == [(10, "increase"), (3, "decrease"), (2, None)]
+    assert rows[0]["metric"] == "Doanh thu"
+
+
+def test_range_gives_both_ends():
+    rows = quantities("Lãi suất ở mức 3,7-4,1%/năm.")
+    assert [(q["mention"], q["normalized_value"], q["normalized_unit"], q["comparator"]) for q in rows] == [
+        ("3,7", 3.7, "percent/year", "≥"), ("4,1%/năm", 4.1, "percent/year", "≤")]
+
+
+def test_glued_units():
+    rows = quantities("Đường chạy 42km, đường dây 22KV và màn hình 6,2-inch.")
+    assert [(q["normalized_value"], q["normalized_unit"]) for q in rows] == [(42, "km"), (22, "kV"), (6.2, "inch")]
+
+
+def test_paragraph_frame_period():
+    text = "9 tháng năm 2018, thành phố đạt nhiều kết quả. Đồng thời, công bố 5 điểm du lịch.\nKhác 3 dự án."
+    rows = quantities(text, published=datetime(2018, 10, 11, tzinfo=VN))
+    assert [(q["normalized_value"], q["period_start"], q["period_end"]) for q in rows] == [
+        (5, date(2018, 1, 1), date(2018, 9, 30)), (3, None, None)]
+
+
+_VI_WORDS = ["tăng", "giảm", "trên", "khoảng", "tỷ", "triệu", "đồng", "USD", "%", "người", "dự án", "năm", "tháng",
+             "ngày", "quý", "III", "từ", "đến", "nay", "Nghị quyết", "số", "-NQ/TU", "/", ",", ".", "-", "\n", "hai",
+             "mười", "lăm", "hàng", "trăm", "“", "”", ":", "hằng năm", "đầu", "qua", "lần thứ"]
+_TOKENS = st.one_of(st.sampled_from(_VI_WORDS), st.integers(0, 100000).map(str), st.text(max_size=4))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TOKENS, max_size=40).map(" ".join))
+def test_every_span_is_exact_and_inside_its_sentence(text):
+    doc = doc_from_text(text, published_at=datetime(2020, 10, 1, tzinfo=VN), article_id="p")
+    for rows in extract_quantity_facts(doc).values():
+        for row in rows:
+            assert doc.text[row["char_start"] : row["char_end"]] == row["mention"]
+            sentence = doc.sentences[row["sentence_index"]]
+            assert sentence.start <= row["char_start"] < row["char_end"] <= sentence.end
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus folder absent")
+def test_dantri_gold_precision_and_recall():
+    from tasks.eval_quantities import evaluate
+
+    result = evaluate(GOLD, CORPUS)
+    assert len(result["articles"]) >= 10
+    assert result["precision"] >= 0.9, result["precision"]
+    assert result["recall"] >= 0.9, result["recall"]
+
+
+def test_gold_offsets_are_consistent():
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus folder absent")
+    from tasks.eval_quantities import corpus_doc
+
+    for line in GOLD.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        doc = corpus_doc(CORPUS / entry["file"])
+        for q in entry["quantities"]:
+            assert doc.text[q["char_start"] : q["char_end"]] == q["mention"]
