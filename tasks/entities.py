@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -148,13 +149,18 @@ def lexicons() -> dict:
 
 
 @cache
+def _viet74k_lines() -> tuple[str, ...]:
+    """Lines of underthesea's Viet74K word list, located without importing underthesea (slow to import)."""
+    spec = importlib.util.find_spec("underthesea")
+    path = Path(next(iter(spec.submodule_search_locations))) / "corpus" / "data" / "Viet74K.txt"
+    return tuple(path.read_text(encoding="utf-8").splitlines())
+
+
+@cache
 def compound_words() -> frozenset[tuple[str, ...]]:
     """Two-syllable Vietnamese words (underthesea's Viet74K list) as token-key pairs."""
-    import underthesea
-
-    path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
     words = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in _viet74k_lines():
         parts = line.strip().split()
         if len(parts) == 2:
             words.add((_features(parts[0])[0], _features(parts[1])[0]))
@@ -176,9 +182,7 @@ def warm_up() -> None:
     """Load every lexicon and the unit lists now, and precompute the features of every Vietnamese
     syllable (lower and capitalised), so that the first articles do not pay for it."""
     lexicons()
-    for first, second in compound_words():
-        del first, second
-        break
+    compound_words()
     for syllable in _syllables():
         for form in (syllable, syllable.capitalize()):
             if form not in _TOKEN_CACHE:
@@ -187,11 +191,7 @@ def warm_up() -> None:
 
 @cache
 def _syllables() -> frozenset[str]:
-    import underthesea
-
-    path = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
-    return frozenset(w for line in path.read_text(encoding="utf-8").splitlines() for w in line.lower().split()
-                     if w.isalpha())
+    return frozenset(w for line in _viet74k_lines() for w in line.lower().split() if w.isalpha())
 
 
 # --------------------------------------------------------------------------- tokenising

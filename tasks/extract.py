@@ -64,7 +64,9 @@ def article_rows(article: Article, doc: Doc, run_id: str) -> dict[str, list[dict
     """Rows of the core tables (articles, paragraphs, sentences, images) for one article."""
     aid = article.article_id
     published = article.published_at
-    offset = published.strftime("%z") if published and published.tzinfo else None
+    # The zone column says what the source stated: nothing when the zone was assumed or only a date was given.
+    assumed = any(f.startswith(("published_tz_assumed", "published_date_only")) for f in article.quality_flags)
+    offset = published.strftime("%z") if published and published.tzinfo and not assumed else None
     return {
         "articles": [{
             "article_id": aid, "content_hash": article.content_hash,

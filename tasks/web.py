@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from tasks.archive import Archive, StateFile, sha256_hex
@@ -189,22 +189,33 @@ class _WebRun:
             if result.outcome == "not_modified":
                 self.stats["listings_not_modified"] += 1
                 self.updates[url] = {**remembered, "seen": self.today}
+                # an unchanged index may still have changed children (often a static index over a
+                # rolling news sitemap): revisit the children it listed last time, conditionally
+                for child in remembered.get("children", []):
+                    if child not in lineage:
+                        self._listing("sitemap", child, source, trusted=False, ancestors=lineage)
             else:
                 self._listing_failed(lineage, source, url, result.reason or "failed", role, result)
             return
         key = self.archive.put(result.body)
         self._record_row(result, source, role, sha=key.split(":", 1)[1])
+        children: list[str] = []
         try:
             if kind == "feed":
                 self._feed_entries(result, source, lineage)
             else:
-                self._sitemap_entries(result, source, lineage)
+                children = self._sitemap_entries(result, source, lineage)
         except (FeedError, SitemapError) as exc:
             self._listing_failed(lineage, source, url, str(exc), role, result, location=key)
             return
+        except Exception as exc:  # a parser bug on hostile input must not stop the other sources
+            self._listing_failed(lineage, source, url, f"could not be parsed ({type(exc).__name__})", role,
+                                 replace(result, detail=str(exc)), location=key)
+            return
         self.stats["listings_fetched"] += 1
-        self.listing_updates[url] = {"etag": result.etag, "last_modified": result.last_modified, "kind": kind,
-                                     "content_hash": key.split(":", 1)[1], "seen": self.today}
+        self.listing_updates[url] = _compact({"etag": result.etag, "last_modified": result.last_modified, "kind": kind,
+                                              "content_hash": key.split(":", 1)[1], "seen": self.today,
+                                              "children": children})
 
     def _listing_failed(self, lineage: list[str], source: str, url: str, reason: str, role: str,
                         result: FetchResult, location: str | None = None) -> None:
@@ -222,7 +233,8 @@ class _WebRun:
             self._found.append(_Candidate(entry.url, source, trusted=False, meta=_compact(meta), listings=list(lineage),
                                           when=entry.published or entry.updated))
 
-    def _sitemap_entries(self, result: FetchResult, source: str, lineage: list[str]) -> None:
+    def _sitemap_entries(self, result: FetchResult, source: str, lineage: list[str]) -> list[str]:
+        """Collect the pages of a urlset, or visit the children of an index; returns the children's URLs."""
         sitemap = parse_sitemap(result.body, result.final_url or result.url, self.policy.max_decompressed_bytes)
         if sitemap.kind == "sitemapindex":
             if len(lineage) > MAX_SITEMAP_DEPTH:
@@ -231,13 +243,14 @@ class _WebRun:
                 if child.url in lineage:
                     raise SitemapError(f"sitemap index loop at {child.url}")
                 self._listing("sitemap", child.url, source, trusted=False, ancestors=lineage)
-            return
+            return [child.url for child in sitemap.urls]
         for entry in sitemap.urls:
             meta = {"listing": lineage[-1], "listing_kind": "sitemap", "title": entry.news_title,
                     "published": _iso(entry.news_published), "published_raw": entry.news_published_raw,
                     "lastmod": _iso(entry.lastmod)}
             self._found.append(_Candidate(entry.url, source, trusted=False, meta=_compact(meta), listings=list(lineage),
                                           when=entry.news_published or entry.lastmod))
+        return []
 
     # -- article pages
 

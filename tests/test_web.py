@@ -75,9 +75,12 @@ def test_feed_and_sitemap_index_200_pages_then_an_unchanged_rerun_costs_no_artic
         known = {i.uri: i.meta["content_hash"] for i in first.items}
         second = fetch_web_sources(sources, str(tmp_path), settings, known=known)
         new_requests = [path for _, path, _ in site.log[before:]]
-        assert sorted(new_requests) == ["/robots.txt", "/rss/tin-moi.rss", "/sitemap_index.xml"]
+        # the unchanged index's children are still asked (conditionally): a static index may front a
+        # rolling news sitemap
+        assert sorted(new_requests) == ["/robots.txt", "/rss/tin-moi.rss", "/sitemap_index.xml",
+                                         "/sitemaps/part-1.xml", "/sitemaps/part-2.xml.gz"]
         assert not second.items and not second.rejects
-        assert second.stats["listings_not_modified"] == 2 and second.stats["discovered"] == 0
+        assert second.stats["listings_not_modified"] == 4 and second.stats["discovered"] == 0
         assert {r["status"] for r in second.fetch_rows if r["role"] != "robots"} == {304}
 
 
@@ -334,3 +337,20 @@ def test_load_config_example_and_errors(tmp_path):
     assert "kind" in bad('[[source]]\nname="a"\nkind="ftp"\nurl="https://x.vn/rss"\n')
     assert "max_items" in bad('[[source]]\nname="a"\nurl="https://x.vn/rss"\nmax_items=0\n')
     assert "invalid TOML" in bad("[[source]\n")
+
+
+def test_static_index_over_a_changed_child_still_finds_new_pages(tmp_path):
+    routes, paths = news_site(4)
+    with LocalSite(routes) as site:
+        add_listings(site, paths[:3], gz_child=False)
+        settings = fast_settings(tmp_path)
+        first = fetch_web_sources([site.url("/sitemap_index.xml")], str(tmp_path), settings)
+        assert first.stats["fetched"] == 3
+        known = {i.uri: i.meta["content_hash"] for i in first.items}
+        index_before = site.routes["/sitemap_index.xml"]
+        add_listings(site, paths, gz_child=False)  # children now list 4 pages; the index bytes stay the same
+        assert site.routes["/sitemap_index.xml"].body == index_before.body
+        second = fetch_web_sources([site.url("/sitemap_index.xml")], str(tmp_path), settings, known=known)
+    assert [i.uri for i in second.items] == [site.url(paths[3])]
+    assert second.stats["listings_not_modified"] == 1 and second.stats["listings_fetched"] == 2
+    assert_nothing_lost(second.stats)
