@@ -24,6 +24,7 @@ from tasks.fetch import Discovery, discover_task, fetch_task
 from tasks.model import SourceItem
 from tasks.load import LoadResult, load_task, open_warehouse
 from tasks.settings import PIPELINE_VERSION, PROJECT_ROOT, load_settings
+from warehouse.failpoints import checkpoint
 from warehouse.store import Warehouse
 from warehouse.tables import TABLES
 
@@ -156,7 +157,7 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
 
     t0 = time.perf_counter()
     seen = inputs_seen(wh, full_refresh or reprocess)
-    found = stale_inputs(wh) if reprocess else discover_task(sources, settings, settings.warehouse)
+    found = stale_inputs(wh) if reprocess else discover_task(sources, settings, settings.warehouse, seen)
     totals.seconds["fetch"] += time.perf_counter() - t0
     totals.discovered = found.discovered
     totals.skipped += len(found.skipped)
@@ -167,9 +168,9 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
              "%d rejected at fetch", found.discovered, len(sources), len(found.items), count, settings.batch_size,
              len(found.skipped), len(found.rejects))
     progress = create_progress_artifact(0.0, key="ingest-progress", description="Batches loaded")
-    if found.rejects:  # inputs rejected while discovering are recorded like any other reject
-        discovered_rejects = ExtractedBatch(rejects=found.rejects)
-        _add_batch(load_task(settings.warehouse, discovered_rejects, run_id, batch_no=0, batch_count=count), totals)
+    if found.rejects or found.fetch_rows:  # what discovery itself produced: rejects and the HTTP fetch log
+        discovered = ExtractedBatch(rows={"fetches": found.fetch_rows}, rejects=found.rejects)
+        _add_batch(load_task(settings.warehouse, discovered, run_id, batch_no=0, batch_count=count), totals)
 
     pending: deque = deque()
     for no, batch in enumerate(batches, start=1):
@@ -185,14 +186,18 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
                 listener(no - len(pending), count)
     update_progress_artifact(progress, 100.0)
 
+    if found.commit_web_state and not totals.failed_batches:
+        found.commit_web_state()  # conditional-GET validators only once what they vouch for is loaded
     status = "failed" if totals.failed_batches else "completed"
     error = "; ".join(totals.failed_batches) or None
     if not totals.balanced:
         status, error = "failed", f"accounting mismatch: {totals.records} records read, " \
             f"{totals.loaded + totals.unchanged + totals.rejected + totals.skipped} accounted for"
     totals.rows_written["runs"] = 1
+    checkpoint("flow.finishing")
     wh.write_run(_run_row(run_id, status, started, sources, wh, count, totals, error))
     summary = summarize(run_id, wh, sources, totals, count, status)
+    summary["web"] = found.web_stats
     _publish_artifacts(summary, totals)
     log.info("Run %s: %d new, %d changed, %d unchanged, %d skipped, %d rejected; tables in %s",
              status, totals.new, totals.changed, totals.unchanged, totals.skipped, totals.rejected, wh.uri())
@@ -213,6 +218,7 @@ def _collect(no: int, batch: list, loaded, totals: RunTotals, log, count: int) -
         return
     _add_batch(result, totals)
     b = result.batch
+    checkpoint("flow.batch_done")
     log.info("Batch %d/%d: %d input(s): %d skipped, %d article(s) extracted -> %d new, %d changed, %d unchanged; "
              "%d rejected", no, count, len(batch), len(b.skipped), b.articles, result.new, result.changed,
              result.unchanged, len(b.rejects) + len(result.duplicates))

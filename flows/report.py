@@ -24,6 +24,9 @@ def markdown_report(summary: dict) -> str:
     lines += [f"| {stage} | {seconds:.2f} |" for stage, seconds in summary["seconds"].items()]
     lines += ["", "| table | rows now | written by this run |", "|---|---:|---:|"]
     lines += [f"| {t} | {n} | {summary['rows_written'].get(t, 0)} |" for t, n in summary["table_rows"].items()]
+    if summary.get("web"):
+        lines += ["", "| web fetch | count |", "|---|---:|"]
+        lines += [f"| {key} | {value} |" for key, value in summary["web"].items()]
     if summary["rejects"]:
         lines += ["", "## Rejects", "", "| input | stage | reason |", "|---|---|---|"]
         lines += [f"| `{uri}` | {stage} | {reason} |" for uri, stage, reason in summary["rejects"]]

@@ -5,10 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import uuid
 
-import pyarrow.fs as pafs
+from warehouse.files import exists, read_bytes, resolve_filesystem, write_atomic
 
 ARCHIVE_PREFIX = "archive:"
 RAW_DIR = "_raw"
@@ -17,14 +15,6 @@ STATE_DIR = "_state"
 
 class ArchiveError(RuntimeError):
     """A key that is malformed, missing, or whose stored bytes no longer match their hash."""
-
-
-def open_warehouse(root: str) -> tuple[pafs.FileSystem, str]:
-    """(filesystem, base path) for a local folder or an object-store URL such as s3://bucket/prefix."""
-    if "://" not in root:
-        root = os.path.abspath(root)
-    fs, path = pafs.FileSystem.from_uri(root)
-    return fs, path.rstrip("/")
 
 
 def sha256_hex(body: bytes) -> str:
@@ -43,48 +33,12 @@ def sha_of_key(key: str) -> str:
     return sha
 
 
-def _exists(fs: pafs.FileSystem, path: str) -> bool:
-    return fs.get_file_info(path).type != pafs.FileType.NotFound
-
-
-def write_atomic(fs: pafs.FileSystem, path: str, data: bytes) -> None:
-    """Write `data` so readers see the old file or the new one, never a partial one.
-
-    Local files: temp file in the same folder + rename. Object stores publish an object only
-    when its upload completes, so a direct write is already atomic there (and rename is a copy).
-    """
-    parent = path.rsplit("/", 1)[0]
-    fs.create_dir(parent, recursive=True)
-    if fs.type_name != "local":
-        with fs.open_output_stream(path, compression=None) as out:
-            out.write(data)
-        return
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    try:
-        with fs.open_output_stream(tmp, compression=None) as out:
-            out.write(data)
-        fs.move(tmp, path)
-    except BaseException:
-        if _exists(fs, tmp):
-            fs.delete_file(tmp)
-        raise
-
-
-def read_bytes(fs: pafs.FileSystem, path: str) -> bytes | None:
-    """Whole file, or None when it does not exist."""
-    try:
-        with fs.open_input_stream(path, compression=None) as f:
-            return f.read()
-    except FileNotFoundError:
-        return None
-
-
 class Archive:
     """Content-addressed store under `<root>/_raw/<aa>/<sha256>.gz` on any pyarrow filesystem."""
 
     def __init__(self, root: str):
         self.root = root
-        self.fs, self.base = open_warehouse(root)
+        self.fs, self.base = resolve_filesystem(root)
 
     def path_of(self, key: str) -> str:
         sha = sha_of_key(key)
@@ -94,13 +48,13 @@ class Archive:
         """Store `body` (once: an existing key is not rewritten) and return its key."""
         key = key_for(sha256_hex(body))
         path = self.path_of(key)
-        if not _exists(self.fs, path):
+        if not exists(self.fs, path):
             # mtime=0 keeps the .gz bytes deterministic for identical bodies
             write_atomic(self.fs, path, gzip.compress(body, compresslevel=6, mtime=0))
         return key
 
     def exists(self, key: str) -> bool:
-        return _exists(self.fs, self.path_of(key))
+        return exists(self.fs, self.path_of(key))
 
     def get(self, key: str) -> bytes:
         """The original body; verified against its hash so silent corruption surfaces here."""
@@ -117,7 +71,7 @@ class StateFile:
     """A small JSON document under `<warehouse>/_state/`, replaced atomically on save."""
 
     def __init__(self, root: str, name: str):
-        self.fs, base = open_warehouse(root)
+        self.fs, base = resolve_filesystem(root)
         self.path = f"{base}/{STATE_DIR}/{name}"
 
     def load(self) -> dict:

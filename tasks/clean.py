@@ -9,7 +9,8 @@ from datetime import date
 from tasks.fetch import FetchedBatch, read_input
 from tasks.model import Article, Reject, SourceItem
 from tasks.readers import read_item
-from tasks.stage import stage_task
+from tasks.stage import run_cpu_bound, stage_task
+from warehouse.failpoints import checkpoint
 
 
 @dataclass
@@ -35,6 +36,7 @@ def clean_batch(items: list[SourceItem], archive=None, since: date | None = None
     """Articles of a batch of inputs. One bad input or record becomes a reject; the batch goes on."""
     out = CleanedBatch()
     for item in items:
+        checkpoint("clean.item")
         try:
             data = read_input(item, archive)
         except Exception as exc:  # noqa: BLE001 - any failure to read is this input's reject, not the batch's
@@ -58,14 +60,18 @@ def clean_batch(items: list[SourceItem], archive=None, since: date | None = None
     return out
 
 
+def clean_in_worker(items: list[SourceItem], warehouse: str, since: date | None, until: date | None) -> CleanedBatch:
+    from tasks.archive import Archive
+
+    return clean_batch(items, Archive(warehouse), since, until)
+
+
 @stage_task("clean")
 def clean_task(fetched: FetchedBatch, warehouse: str, since: date | None, until: date | None,
                batch_no: int, batch_count: int) -> CleanedBatch:
     """Cleans a fetched batch; the fetch stage's rejects and skips travel on with it to load."""
-    from tasks.archive import Archive
-
     started = time.perf_counter()
-    out = clean_batch(fetched.items, Archive(warehouse), since, until)
+    out = run_cpu_bound(clean_in_worker, fetched.items, warehouse, since, until)
     out.rejects[:0], out.skipped[:0] = fetched.rejects, fetched.skipped
     out.seconds = fetched.seconds + (time.perf_counter() - started,)
     return out

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from tasks.lexicon import table, word_list
 from tasks.model import Doc
-from tasks.places import PlaceGroup, match_key, place_row, resolve_groups, unit_types
+from tasks.places import PlaceGroup, is_unit_name, match_key, place_row, resolve_groups, unit_types
 
 EXTRACTOR_NAME = "entities_vi_patterns"
 EXTRACTOR_VERSION = "1.0.0"
@@ -202,10 +202,17 @@ def _features(text: str) -> tuple[str, bool, bool, bool, bool]:
     return (
         match_key(text),
         text[0].isupper(),
-        sum(c.isupper() for c in text) >= 2,
+        _is_acronym(text),
         text[0].isalnum(),
         bool(_VI_SYLLABLE.match(text.lower())),
     )
+
+
+def _is_acronym(text: str) -> bool:
+    """Mostly capitals ("HĐND", "TT-VH", "GD&ĐT", "TP.HCM"), not camel case ("PayPal", "O'Brien")."""
+    letters = [c for c in text if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    return upper >= 2 and upper * 5 >= len(letters) * 3
 
 
 _TOKEN_CACHE: dict[str, Token] = {}
@@ -313,12 +320,9 @@ def _org_extent(tokens: list[Token], j: int, lex: dict) -> int:
         n_geo = lex["geo"].longest(tokens, j)
         if n_admin or n_geo:
             n = max(n_admin, n_geo)
-            after = j + n
-            if after < len(tokens) and tokens[after].text == ".":
-                after += 1
-            run = _cap_run(tokens, after, lex)
-            if run:
-                j = after + run
+            named = _named_after_head(tokens, j, lex, n, None, None, "LOC")
+            if named:
+                j = named.last
                 continue
             if n_admin and lex["admin"].value(tokens, j, n_admin)[1] in ("province", "city", "district", "commune") \
                     and _lower_head_ok(tokens, j, n_admin):
@@ -328,7 +332,7 @@ def _org_extent(tokens: list[Token], j: int, lex: dict) -> int:
             j += 1
             continue
         n_word = lex["org_words"].longest(tokens, j)
-        if n_word and j > name_start:
+        if n_word and (j > name_start or _name_follows_words(tokens, j, lex)):
             j += n_word
             continue
         # "Nước mặt sông Đuống", "Cơ quan thời tiết Philippines": a short lowercase stretch before
@@ -339,7 +343,8 @@ def _org_extent(tokens: list[Token], j: int, lex: dict) -> int:
         while k < len(tokens) and k - j < 2 and tokens[k].word and not tokens[k].cap \
                 and (tokens[k].key,) not in lex["stop"] and not _starts_phrase(tokens, k, lex):
             k += 1
-        if k > j and k < len(tokens) and (_is_name_token(tokens[k], lex) or lex["geo"].longest(tokens, k)) \
+        if k > j and k < len(tokens) and (lex["known"].longest(tokens, k) or lex["geo"].longest(tokens, k)) \
+                and not lex["titles"].longest(tokens, k) \
                 and not lex["org_heads"].longest(tokens, k) and not (tokens[k].key in lex["surnames"]):
             j = k
             continue
@@ -354,6 +359,17 @@ def _starts_phrase(tokens: list[Token], k: int, lex: dict) -> bool:
     if tokens[k].key not in lex["triggers"]:
         return False
     return bool(lex["titles"].longest(tokens, k) or lex["admin"].longest(tokens, k) or lex["geo"].longest(tokens, k))
+
+
+def _name_follows_words(tokens: Tokens, j: int, lex: dict) -> bool:
+    """After a head, lowercase name words belong to the name only when a capitalised name follows them
+    ("Trường mầm non Trumkids", but not "Ban tổ chức cho biết")."""
+    while j < len(tokens):
+        n = lex["org_words"].longest(tokens, j)
+        if not n:
+            return _is_name_token(tokens[j], lex) or tokens[j].acronym
+        j += n
+    return False
 
 
 def _named_after_head(tokens, i, lex, n_head, type_word, level, kind) -> Mention | None:
@@ -512,12 +528,18 @@ def _rules_at(tokens: list[Token], i: int, at_start: bool, lex: dict, out: Sente
     return run
 
 
+def _camel_case(text: str) -> bool:
+    return any(a.islower() and b.isupper() for a, b in zip(text, text[1:]))
+
+
 def _run_type(tokens: list[Token], i: int, n: int, lex: dict) -> tuple[str | None, float]:
     """Type of an unknown capitalised run from its shape and the words around it."""
     end = i + n
     words = tokens[i:end]
     if n == 1 and words[0].acronym and "." not in words[0].text:
         return "ORG", 0.55
+    if n == 1 and _camel_case(words[0].text):
+        return "ORG", 0.5  # brand-like camel case: "NutiFood", "PayPal"
     if n == 1 and words[0].vietnamese and end < len(tokens) and (words[0].key, tokens[end].key) in compound_words():
         return None, 0.0  # "tại Đại hội": the capital starts a common word, not a name
     if words[-1].text in lex["org_suffixes"] or any(w.acronym for w in words):
@@ -576,13 +598,13 @@ def _project(tokens: list[Token], i: int, lex: dict) -> Mention | None:
     return Mention("PROJECT", i, end, "pattern", 0.7) if end else None
 
 
-def _nested_places(tokens: list[Token], first: int, last: int, lex: dict) -> list[Mention]:
-    """Places named inside an organisation's name ("HĐND TP Cẩm Phả" → "TP Cẩm Phả")."""
+def _nested_places(tokens: Tokens, first: int, last: int, lex: dict) -> list[Mention]:
+    """Places named inside an organisation's name ("HĐND TP Cẩm Phả" → "TP Cẩm Phả", "… Hà Nội" at its end)."""
     out = []
     i = first
     while i < last:
         n_adm = lex["admin"].longest(tokens, i)
-        if n_adm and not tokens[i].cap or (n_adm and tokens[i].acronym):
+        if n_adm and (not tokens[i].cap or tokens[i].acronym):
             type_word, level = lex["admin"].value(tokens, i, n_adm)
             m = _named_after_head(tokens, i, lex, n_adm, type_word, level, "LOC")
             if m and m.last <= last and level != "street":
@@ -590,12 +612,9 @@ def _nested_places(tokens: list[Token], first: int, last: int, lex: dict) -> lis
                 out.append(m)
                 i = m.last
                 continue
-        if tokens[i].cap:
-            for start in range(i, last):
-                keys = tuple(t.key for t in tokens[start:last])
-                if keys in _admin_province_district_keys():
-                    out.append(Mention("LOC", start, last, "lexicon", 0.8, name_first=start, nested=True))
-                    return out
+        if tokens[i].cap and last - i >= 2 and tuple(t.key for t in tokens[i:last]) in _admin_province_district_keys():
+            out.append(Mention("LOC", i, last, "lexicon", 0.8, name_first=i, nested=True))
+            break
         i += 1
     return out
 
@@ -690,20 +709,25 @@ def extract_article_spans(sentences: list[str]) -> list[list[tuple[int, int, str
     return out
 
 
+@cache
+def _tone_style() -> str:
+    from tasks.settings import load_settings
+
+    return load_settings().tone_style
+
+
+@lru_cache(maxsize=65536)
 def _canonical(text: str) -> str:
-    """Tone marks unified and abbreviations expanded when tasks.textnorm offers it; else NFC text."""
+    """Tone marks unified (tasks.textnorm, in the configured style); NFC text if textnorm lacks it."""
     text = unicodedata.normalize("NFC", text)
     try:
         from tasks.textnorm import normalize_tone_marks
-
-        from tasks.settings import load_settings
-
-        text = normalize_tone_marks(text, load_settings().tone_style)
     except ImportError:
-        pass
-    return text
+        return text
+    return normalize_tone_marks(text, _tone_style())
 
 
+@lru_cache(maxsize=65536)
 def canonical_org(text: str) -> str:
     """Organisation name with unit abbreviations (TP → thành phố) and known acronyms expanded."""
     admin = unit_types()
@@ -820,6 +844,8 @@ def _place_groups(doc: Doc, mentions: list[Mention], tokens_by_sentence) -> tupl
         name = unicodedata.normalize("NFC", doc.text[start : m.char_end])
         name_key = match_key(name)
         level = m.level_hint
+        if level is None and m.method == "lexicon" and not is_unit_name(name):
+            level = "world"  # a country, region or foreign city from the name lists: not a Vietnamese unit
         gk = f"{name_key}|{level}" if level else None
         if level is None:
             same = [k for k in groups if k.split("|")[0] == name_key]

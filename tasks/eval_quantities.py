@@ -1,6 +1,6 @@
 """Precision, recall and F1 of extracted quantities against hand-checked gold (JSON lines, one article per line).
 
-Gold line: {"file": "news_business_001.txt", "quantities": [{"char_start": …, "char_end": …,
+Lines starting with `#` are comments. Gold line: {"file": "news_business_001.txt", "quantities": [{"char_start": …, "char_end": …,
 "mention": …, "normalized_value": …, "normalized_unit": …}, …]}. Offsets are over the Doc built by
 `corpus_doc`: the corpus file without its `#` header lines (title first, then one sentence per line).
 A prediction matches a gold quantity of the same article when the spans overlap and the normalised
@@ -78,8 +78,8 @@ def evaluate(gold_path: str | Path, corpus_dir: str | Path | None = None) -> dic
     tp = n_gold = n_pred = 0
     articles = []
     for line in Path(gold_path).read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
+        if not line.strip() or line.startswith("#"):
+            continue  # blank lines and `#` header comments (how the gold was written)
         entry = json.loads(line)
         doc = corpus_doc(corpus / entry["file"])
         predicted = extract_quantity_facts(doc)["quantities"]

@@ -12,7 +12,8 @@ from tasks.clean import CleanedBatch
 from tasks.model import Article, Doc, Paragraph, Reject
 from tasks.sentences import split_sentences
 from tasks.settings import PIPELINE_VERSION
-from tasks.stage import stage_task
+from tasks.stage import run_cpu_bound, stage_task
+from warehouse.failpoints import checkpoint
 
 # The fact extractors: (module, function). Each function takes a Doc and returns {table: rows};
 # each module exports EXTRACTOR_NAME and EXTRACTOR_VERSION.
@@ -112,6 +113,7 @@ def extract_batch(articles: list[Article], run_id: str) -> ExtractedBatch:
     """Rows of every table for a batch. An article whose extraction fails is rejected alone."""
     out = ExtractedBatch()
     for article in articles:
+        checkpoint("extract.article")
         try:
             doc = doc_from_article(article)
             rows = article_rows(article, doc, run_id)
@@ -132,7 +134,7 @@ def extract_batch(articles: list[Article], run_id: str) -> ExtractedBatch:
 def extract_task(cleaned: CleanedBatch, run_id: str, batch_no: int, batch_count: int) -> ExtractedBatch:
     """Extracts a cleaned batch; earlier rejects and skips travel on with it to load."""
     started = time.perf_counter()
-    out = extract_batch(cleaned.articles, run_id)
+    out = run_cpu_bound(extract_batch, cleaned.articles, run_id)
     out.rejects[:0], out.skipped = cleaned.rejects, cleaned.skipped
     out.seconds = cleaned.seconds + (time.perf_counter() - started,)
     return out

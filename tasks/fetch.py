@@ -6,12 +6,15 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
 from tasks.model import Reject, SourceItem
 from tasks.settings import Settings
 from tasks.stage import stage_task
+from warehouse.failpoints import checkpoint
 
 # Files a folder walk treats as articles; anything else is counted as skipped with its reason.
 ARTICLE_SUFFIXES = {".txt", ".text", ".html", ".htm", ".xhtml", ".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".gz"}
@@ -24,6 +27,7 @@ class Discovery:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (uri, reason)
     fetch_rows: list[dict] = field(default_factory=list)  # rows of the `fetches` table (web sources)
     web_stats: dict = field(default_factory=dict)
+    commit_web_state: Callable[[], None] | None = None  # saves HTTP validators; call after the load
 
     @property
     def discovered(self) -> int:
@@ -97,12 +101,13 @@ def discover(sources: list[str], settings: Settings, warehouse: str, known_pages
     if web:
         from tasks.web import fetch_web_sources
 
-        result = fetch_web_sources(web, warehouse, settings, known=known_pages)
+        result = fetch_web_sources(web, warehouse, settings, known=known_pages, commit_state=False)
         total.items.extend(result.items)
         total.rejects.extend(result.rejects)
         total.skipped.extend(getattr(result, "skipped", []))
         total.fetch_rows.extend(result.fetch_rows)
         total.web_stats = dict(result.stats)
+        total.commit_web_state = partial(result.commit, warehouse)
     seen: set[str] = set()  # one source given twice (or nested folders) must not load a file twice
     unique = []
     for item in total.items:
@@ -112,6 +117,7 @@ def discover(sources: list[str], settings: Settings, warehouse: str, known_pages
             seen.add(item.uri)
             unique.append(item)
     total.items = unique
+    checkpoint("fetch.discovered")
     return total
 
 
@@ -137,6 +143,7 @@ def fingerprint_batch(items: list[SourceItem], inputs_seen: dict[str, str], arch
     """
     batch = FetchedBatch(items=[])
     for item in items:
+        checkpoint("fetch.item")
         if item.location.startswith("archive:"):
             digest = item.location.removeprefix("archive:")
         else:

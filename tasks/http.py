@@ -20,56 +20,48 @@ from urllib.robotparser import RobotFileParser
 import httpx
 from charset_normalizer import from_bytes
 
+from tasks.settings import Settings
+
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600)) - {501, 505}
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309: crawlers may ignore robots.txt content past 500 KiB
 CHUNK_BYTES = 64 * 1024
 
 
+_DEFAULTS = Settings()
+
+
 @dataclass(frozen=True)
 class HttpPolicy:
-    """Every knob of the client; `from_settings` reads them from tasks.settings.Settings."""
+    """Every knob of the client; the defaults and `from_settings` both come from tasks.settings."""
 
-    user_agent: str = "newsfacts/0.1"
-    connect_timeout_s: float = 5.0
-    read_timeout_s: float = 15.0
-    total_deadline_s: float = 60.0  # one URL, all attempts and the body included
-    max_retries: int = 3
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 30.0
-    retry_after_max_s: float = 120.0  # a longer Retry-After is shortened to this
-    per_host_concurrency: int = 4
-    per_host_rate: float = 8.0  # requests per second per host (token bucket)
-    concurrency: int = 4  # article pages fetched at once
-    max_redirects: int = 5
-    max_body_bytes: int = 20 * 1024 * 1024  # bytes on the wire
-    max_decompressed_bytes: int = 50 * 1024 * 1024
-    allow_private: bool = False
-    respect_robots: bool = True
-    trust_env: bool = True  # honour HTTP(S)_PROXY / NO_PROXY
+    user_agent: str = _DEFAULTS.http_user_agent
+    connect_timeout_s: float = _DEFAULTS.http_connect_timeout_s
+    read_timeout_s: float = _DEFAULTS.http_read_timeout_s
+    total_deadline_s: float = _DEFAULTS.http_total_deadline_s  # one URL, all attempts and the body included
+    max_retries: int = _DEFAULTS.http_max_retries
+    backoff_base_s: float = _DEFAULTS.http_backoff_base_s
+    backoff_max_s: float = _DEFAULTS.http_backoff_max_s
+    retry_after_max_s: float = _DEFAULTS.http_retry_after_max_s
+    per_host_concurrency: int = _DEFAULTS.http_per_host_concurrency
+    per_host_rate: float = _DEFAULTS.http_per_host_rate  # requests per second per host (token bucket)
+    concurrency: int = _DEFAULTS.http_concurrency
+    max_redirects: int = _DEFAULTS.http_max_redirects
+    max_body_bytes: int = _DEFAULTS.max_input_bytes  # bytes on the wire
+    max_decompressed_bytes: int = _DEFAULTS.http_max_decompressed_bytes
+    allow_private: bool = _DEFAULTS.http_allow_private
+    respect_robots: bool = _DEFAULTS.http_respect_robots
+    trust_env: bool = _DEFAULTS.http_trust_env
 
     @classmethod
-    def from_settings(cls, settings) -> "HttpPolicy":
-        # getattr with defaults: settings not yet declared in tasks.settings fall back here
-        d = cls()
+    def from_settings(cls, settings: Settings) -> "HttpPolicy":
+        s = settings
         return cls(
-            user_agent=getattr(settings, "http_user_agent", d.user_agent),
-            connect_timeout_s=getattr(settings, "http_connect_timeout_s", d.connect_timeout_s),
-            read_timeout_s=getattr(settings, "http_read_timeout_s", d.read_timeout_s),
-            total_deadline_s=getattr(settings, "http_total_deadline_s", d.total_deadline_s),
-            max_retries=getattr(settings, "http_max_retries", d.max_retries),
-            backoff_base_s=getattr(settings, "http_backoff_base_s", d.backoff_base_s),
-            backoff_max_s=getattr(settings, "http_backoff_max_s", d.backoff_max_s),
-            retry_after_max_s=getattr(settings, "http_retry_after_max_s", d.retry_after_max_s),
-            per_host_concurrency=getattr(settings, "http_per_host_concurrency", d.per_host_concurrency),
-            per_host_rate=getattr(settings, "http_per_host_rate", d.per_host_rate),
-            concurrency=getattr(settings, "http_concurrency", d.concurrency),
-            max_redirects=getattr(settings, "http_max_redirects", d.max_redirects),
-            max_body_bytes=getattr(settings, "max_input_bytes", d.max_body_bytes),
-            max_decompressed_bytes=getattr(settings, "http_max_decompressed_bytes", d.max_decompressed_bytes),
-            allow_private=getattr(settings, "http_allow_private", d.allow_private),
-            respect_robots=getattr(settings, "http_respect_robots", d.respect_robots),
-            trust_env=getattr(settings, "http_trust_env", d.trust_env),
+            s.http_user_agent, s.http_connect_timeout_s, s.http_read_timeout_s, s.http_total_deadline_s,
+            s.http_max_retries, s.http_backoff_base_s, s.http_backoff_max_s, s.http_retry_after_max_s,
+            s.http_per_host_concurrency, s.http_per_host_rate, s.http_concurrency, s.http_max_redirects,
+            s.max_input_bytes, s.http_max_decompressed_bytes, s.http_allow_private, s.http_respect_robots,
+            s.http_trust_env,
         )
 
 
@@ -449,7 +441,7 @@ class HttpClient:
                     continue
                 result.final_url = current
                 self._record_headers(result, response_headers)
-                if status == 304:
+                if status == 304 and headers:
                     return self._finish(result, started, status, None, outcome="not_modified")
                 if 200 <= status < 300:
                     result.body = body
@@ -510,8 +502,8 @@ class HttpClient:
                 self.requests_sent += 1
             try:
                 with self._client.stream("GET", url, headers=headers) as response:
-                    if response.status_code in REDIRECT_STATUSES or response.status_code >= 300:
-                        # error pages and redirects: drain a little for keep-alive, keep nothing
+                    if response.status_code >= 300:
+                        # redirects, 304 and error pages: their bodies are never kept
                         return response.status_code, response.headers, b""
                     body = self._read_body(response, deadline, max_body, truncate_ok, result)
                     return response.status_code, response.headers, body

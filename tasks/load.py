@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tasks.extract import ExtractedBatch
 from tasks.model import Reject
 from tasks.stage import stage_task
+from warehouse.failpoints import checkpoint
 from warehouse.store import Warehouse, reject_row
 
 
@@ -32,6 +33,7 @@ def reject_rows(rejects: list[Reject], run_id: str) -> list[dict]:
 
 
 def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_label: str) -> LoadResult:
+    checkpoint("load.batch")
     result = warehouse.commit({**batch.rows, "rejects": reject_rows(batch.rejects, run_id)}, run_id, batch_label)
     summary = ExtractedBatch(rejects=batch.rejects, skipped=batch.skipped, articles=batch.articles,
                              undated=batch.undated, seconds=batch.seconds)

@@ -91,9 +91,24 @@ def gazetteer() -> dict[str, tuple[Unit, ...]]:
     return {k: tuple(v) for k, v in index.items()}
 
 
+@cache
+def _aliases() -> dict[str, str]:
+    return {match_key(written): unit_name for written, unit_name in table("ent_place_aliases.tsv")}
+
+
+def unit_name(name: str) -> str:
+    """The name the unit lists use for `name` ("TP.HCM", "Sài Gòn" → "Hồ Chí Minh")."""
+    return _aliases().get(match_key(name), name)
+
+
+def is_unit_name(name: str) -> bool:
+    """True when a bare name is (an alias of) a province or district in the unit lists."""
+    return any(u.level != "commune" for u in gazetteer().get(match_key(unit_name(name)), ()))
+
+
 def candidates(name: str, level_hint: str | None, type_word: str | None = None) -> list[Unit]:
     """Units a mention may denote: by written level ("city" = province or district) and type word."""
-    units = gazetteer().get(match_key(name), ())
+    units = gazetteer().get(match_key(unit_name(name)), ())
     if level_hint in _LEVELS_FOR:
         levels = _LEVELS_FOR[level_hint]
         found = [u for u in units if u.level in levels]
@@ -158,7 +173,7 @@ def resolve_groups(groups: list[PlaceGroup]) -> None:
         cands = candidates(g.name, g.level_hint, g.type_word)
         if g.level_hint is None and not cands:
             # A bare commune name is only taken when the article's other places pin it down.
-            cands = [u for u in gazetteer().get(match_key(g.name), ()) if u.level == "commune"]
+            cands = [u for u in gazetteer().get(match_key(unit_name(g.name)), ()) if u.level == "commune"]
             g.level_hint = "commune-bare"
         g.candidate_count = len(cands)
         if len(cands) == 1 and g.level_hint != "commune-bare":
@@ -200,7 +215,7 @@ def level_of(group: PlaceGroup) -> str:
         return group.unit.level
     return {
         "city": "district", "below": "below_commune", "street": "street", "feature": "feature",
-        None: "place",
+        "world": "world", None: "place",
     }.get(group.level_hint, group.level_hint or "place")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +14,8 @@ PIPELINE_VERSION = "0.1.0"
 class Settings:
     warehouse: str = str(PROJECT_ROOT / "warehouse" / "data")
     batch_size: int = 200
+    # Processes for the CPU-bound stage work (clean, extract); 1 runs it in the task's own thread.
+    cpu_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_input_bytes: int = 20 * 1024 * 1024  # a single file or HTTP body larger than this is rejected
     task_retries: int = 3
     task_retry_delay_s: float = 2.0  # base of the exponential backoff between task retries
@@ -25,6 +27,12 @@ class Settings:
     http_read_timeout_s: float = 15.0
     http_total_deadline_s: float = 60.0
     http_max_retries: int = 3
+    http_backoff_base_s: float = 0.5
+    http_backoff_max_s: float = 30.0
+    http_retry_after_max_s: float = 120.0  # a longer Retry-After is shortened to this
+    http_concurrency: int = 4  # article pages fetched at once
+    http_respect_robots: bool = True
+    http_trust_env: bool = True  # honour HTTP(S)_PROXY / NO_PROXY
     http_per_host_concurrency: int = 4
     http_per_host_rate: float = 8.0  # requests per second per host
     http_max_redirects: int = 5

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -44,3 +48,46 @@ def stage_task(stage: str, retries: int | None = None, run_name: str | None = No
         cache_policy=NO_CACHE,
         persist_result=False,
     )
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _warm_worker() -> None:
+    """Load extractors and lexicons once per worker process, not once per batch."""
+    from tasks.extract import extractors
+
+    extractors()
+
+
+def _cpu_pool() -> ProcessPoolExecutor | None:
+    """The process pool shared by all stage tasks of this process, or None to run inline.
+
+    Stage work is pure Python and holds the GIL, so threads alone use one core. Only the main
+    process owns a pool: inside a Dask worker or a pool worker the work runs inline.
+    """
+    global _pool
+    if _SETTINGS.cpu_workers <= 1 or multiprocessing.parent_process() is not None:
+        return None
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            _pool = ProcessPoolExecutor(_SETTINGS.cpu_workers, mp_context=context, initializer=_warm_worker)
+        return _pool
+
+
+def run_cpu_bound(fn, /, *args):
+    """fn(*args) in the process pool when there is one. A dead worker fails this attempt (Prefect
+    retries it) and the next attempt gets a fresh pool."""
+    global _pool
+    pool = _cpu_pool()
+    if pool is None:
+        return fn(*args)
+    try:
+        return pool.submit(fn, *args).result()
+    except BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        raise

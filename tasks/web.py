@@ -7,13 +7,14 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from tasks.archive import Archive, StateFile, sha256_hex
 from tasks.feeds import FeedError, parse_feed
 from tasks.http import CharsetInfo, FetchResult, HttpClient, HttpPolicy, Validators, content_type_parts, sniff_charset
 from tasks.model import Reject, SourceItem
 from tasks.sitemaps import SitemapError, maybe_gunzip, newest_first, parse_sitemap
-from tasks.sources import NamedSource, SourceSpec, classify, read_url_list, sniff_kind
+from tasks.sources import NamedSource, SourceConfigError, SourceSpec, classify, load_config, read_url_list, sniff_kind
 
 VALIDATORS_FILE = "http_validators.json"
 VALIDATOR_TTL_DAYS = 90  # validators of URLs not seen for this long are dropped from the state file
@@ -29,6 +30,9 @@ class WebFetchResult:
 
     stats invariant: discovered == fetched + not_modified + unchanged + rejected + skipped,
     where skipped == robots_disallowed + skipped_private + skipped_scheme (all for article pages).
+    Pages end as: `items` (fetched), `skipped` (not_modified, unchanged: nothing to clean) or `rejects`
+    (rejected, and robots/private/scheme skips with reason "skipped: …" so the reason is kept).
+    Sources may be URLs, URL-list files, sources config files (*.toml) or NamedSource objects.
     Listing documents (feeds, sitemaps) are counted apart: listings_fetched / _not_modified / _rejected.
     """
 
@@ -37,6 +41,7 @@ class WebFetchResult:
     fetch_rows: list[dict]
     stats: dict
     validator_updates: dict = field(default_factory=dict)  # pending conditional-GET state, see commit_validators
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): not_modified and unchanged pages
 
     def commit(self, warehouse: str) -> None:
         commit_validators(warehouse, self.validator_updates)
@@ -125,6 +130,7 @@ class _WebRun:
         self.updates: dict[str, dict] = {}
         self.listing_updates: dict[str, dict] = {}  # committed only when the whole listing went well
         self.failed_listings: set[str] = set()
+        self.skipped: list[tuple[str, str]] = []
         self._found: list[_Candidate] = []  # pages of the source being discovered, before the max_items cut
         self.today = datetime.now(timezone.utc).date().isoformat()
 
@@ -136,6 +142,9 @@ class _WebRun:
                 self.stats["sources_disabled"] += 1
                 return
             spec, max_items = source.spec, source.max_items
+        elif source.strip().lower().endswith(".toml") and Path(source).expanduser().is_file():
+            self._config(source)
+            return
         else:
             spec, max_items = classify(source), None
             spec = SourceSpec(spec.kind, spec.value, source)
@@ -158,6 +167,16 @@ class _WebRun:
             found = sorted(self._found, key=lambda c: c.when or floor, reverse=True)  # stable: undated keep order
             for candidate in found[:max_items] if max_items else found:
                 self._add(candidate)
+
+    def _config(self, path: str) -> None:
+        """Every enabled [[source]] of a sources config file (see sources.example.toml)."""
+        try:
+            named_sources = load_config(Path(path).expanduser())
+        except (SourceConfigError, OSError) as exc:
+            self.rejects.append(Reject("fetch", "sources config file unusable", path, path, detail=str(exc)))
+            return
+        for named in named_sources:
+            self.discover(named)
 
     def _add(self, candidate: _Candidate) -> None:
         url = candidate.url.split("#", 1)[0]
@@ -291,6 +310,10 @@ class _WebRun:
                 self._record_row(r, c.source, "article", outcome="skipped", charset=page.charset)
             return
         self.stats[page.outcome] += 1
+        if page.outcome == "not_modified":
+            self.skipped.append((c.url, "not modified since the last fetch (HTTP 304)"))
+        elif page.outcome == "unchanged":
+            self.skipped.append((c.url, "unchanged since last load (same content hash)"))
         self._record_row(r, c.source, "article", outcome=page.outcome, sha=page.sha, charset=page.charset,
                          error=page.reason if page.outcome == "rejected" else None)
         if page.outcome == "rejected":
@@ -361,7 +384,7 @@ class _WebRun:
         for key in (*ARTICLE_OUTCOMES, *SKIP_KINDS, "discovered", "duplicates", "listings_fetched",
                     "listings_not_modified", "listings_rejected", "requests"):
             stats.setdefault(key, 0)
-        return WebFetchResult(self.items, self.rejects, self.rows, stats, updates)
+        return WebFetchResult(self.items, self.rejects, self.rows, stats, updates, self.skipped)
 
 
 def _sniff(body: bytes) -> str | None:

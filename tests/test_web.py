@@ -100,6 +100,7 @@ def test_changed_feed_refetches_known_pages_conditionally(tmp_path):
         second = fetch_web_sources([site.url("/rss")], str(tmp_path), settings, known=known)
         assert [i.uri for i in second.items] == [site.url(paths[5])]
         assert second.stats["not_modified"] == 5 and second.stats["fetched"] == 1
+        assert sorted(u for u, _ in second.skipped) == sorted(site.url(p) for p in paths[:5])
         conditional = [h for _, p, h in site.log[before:] if p in paths[:5]]
         assert len(conditional) == 5 and all(h.get("If-None-Match") for h in conditional)
 
@@ -354,3 +355,36 @@ def test_static_index_over_a_changed_child_still_finds_new_pages(tmp_path):
     assert [i.uri for i in second.items] == [site.url(paths[3])]
     assert second.stats["listings_not_modified"] == 1 and second.stats["listings_fetched"] == 2
     assert_nothing_lost(second.stats)
+
+
+def test_sources_config_file_is_expanded(tmp_path):
+    routes, paths = news_site(6)
+    with LocalSite(routes) as site:
+        add_listings(site, paths)
+        (tmp_path / "lists").mkdir()
+        (tmp_path / "lists" / "tay.txt").write_text(site.url(paths[0]) + "\n")
+        config = tmp_path / "sources.toml"
+        config.write_text(f"""
+[[source]]
+name = "bao-a"
+kind = "feed"
+url = "{site.url('/rss/tin-moi.rss')}"
+max_items = 2
+schedule = {{interval_minutes = 15}}
+
+[[source]]
+name = "tay"
+kind = "url_list"
+url = "lists/tay.txt"
+
+[[source]]
+name = "tat"
+url = "{site.url('/sitemap_index.xml')}"
+enabled = false
+""")
+        result = fetch_web_sources([str(config)], str(tmp_path / "wh"), fast_settings(tmp_path))
+    # bao-a: the 2 newest feed entries; tay: its list (relative to the config file); tat: disabled
+    assert sorted((i.source, i.uri) for i in result.items) == [
+        ("bao-a", site.url(paths[4])), ("bao-a", site.url(paths[5])), ("tay", site.url(paths[0]))]
+    assert result.stats["sources_disabled"] == 1 and not result.rejects
+    assert "/sitemap_index.xml" not in site.requests()

@@ -49,7 +49,8 @@ PLACES = Table(
         col("name", pa.string(), "Name without the type word, as first written ('Cẩm Phả').", False),
         col("unit_type", pa.string(), "Type word written or, for a bare name, of the unit it resolved to (tỉnh, thành phố, huyện, xã, vịnh…)."),
         col("level", pa.string(), "province, district, commune for administrative units; below_commune (thôn, ấp, khu), street, "
-            "feature (vịnh, sông, núi…) or place (unresolved bare name).", False),
+            "feature (vịnh, sông, núi…), world (countries, regions, foreign cities from the name lists) or place "
+            "(a bare name found by pattern that is no unit).", False),
         col("province_code", pa.string(), "Pre-2025 province code (e.g. '22' Quảng Ninh)."),
         col("province_name", pa.string(), "Pre-2025 province name."),
         col("district_code", pa.string(), "Pre-2025 district code (e.g. '195' Cẩm Phả); null for a province."),
@@ -60,7 +61,8 @@ PLACES = Table(
         col("new_commune_name", pa.string(), "Commune-level unit that replaced the commune on 2025-07-01 (e.g. 'Phường Cẩm Phả'); "
             "null for provinces and districts (districts were abolished)."),
         col("resolution", pa.string(), "unique (one unit has the name), context (narrowed by the article's other places), ambiguous "
-            "(several candidates left), unresolved (no unit of that name/level), not_admin (features, villages, streets).", False),
+            "(several candidates left), unresolved (no unit of that name/level), not_admin (features, villages, streets, "
+            "places outside Vietnam's unit lists).", False),
         col("candidates", pa.int32(), "Number of candidate units before context narrowing.", False),
         col("mentions", pa.int32(), "Mentions of the place in the article, including 'thành phố'/'tỉnh' that refer back to it.", False),
         col("first_char_start", pa.int32(), "Start offset of the first mention.", False),

@@ -24,6 +24,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from warehouse.contract import Table
+from warehouse.files import read_bytes, resolve_filesystem, write_atomic
 from warehouse.failpoints import checkpoint
 from warehouse.tables import APPEND_TABLES, ARTICLE_TABLES, TABLES
 
@@ -47,25 +48,6 @@ def source_slug(name: str) -> str:
 
 def input_id_for(uri: str) -> str:
     return sha256(uri.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def resolve_filesystem(root: str) -> tuple[pafs.FileSystem, str]:
-    """pyarrow filesystem and base path for a local folder or an object-store URL (s3://bucket/prefix).
-
-    S3 endpoint and credentials come from the usual AWS_* variables (AWS_ENDPOINT_URL for MinIO/moto).
-    """
-    if root.startswith("s3://"):
-        endpoint = os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3")
-        fs = pafs.S3FileSystem(
-            endpoint_override=endpoint,
-            region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-            allow_bucket_creation=True,
-        )
-        return fs, root[len("s3://"):].rstrip("/")
-    if "://" in root:
-        return pafs.FileSystem.from_uri(root)
-    path = Path(root).expanduser().resolve()
-    return pafs.LocalFileSystem(), str(path)
 
 
 @dataclass
@@ -153,19 +135,12 @@ class Warehouse:
     # ---- small-file helpers ---------------------------------------------------------------
     def _read_json(self, path: str):
         try:
-            with self.fs.open_input_stream(path) as f:
-                return json.loads(f.read())
-        except (FileNotFoundError, OSError, ValueError):
+            return json.loads(read_bytes(self.fs, path) or b"null")
+        except ValueError:
             return None
 
     def _write_bytes(self, path: str, data: bytes) -> None:
-        """Atomic replace: write a temp name beside the target, then move it over the target."""
-        tmp = self.path(STAGING, f"tmp-{uuid.uuid4().hex}")
-        self.fs.create_dir(self.path(STAGING), recursive=True)
-        with self.fs.open_output_stream(tmp) as f:
-            f.write(data)
-        self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
-        self.fs.move(tmp, path)
+        write_atomic(self.fs, path, data)
 
     def write_json(self, rel: str, obj) -> None:
         self._write_bytes(self.path(rel), json.dumps(obj, indent=2, default=str).encode())
@@ -220,9 +195,7 @@ class Warehouse:
         """Finish batches whose manifest was committed; discard staging of batches that never committed."""
         staging = self.path(STAGING)
         finished = discarded = 0
-        if not self._exists(staging):
-            return {"finished": 0, "discarded": 0}
-        for info in self.fs.get_file_info(pafs.FileSelector(staging)):
+        for info in [] if not self._exists(staging) else self.fs.get_file_info(pafs.FileSelector(staging)):
             if info.type == pafs.FileType.Directory:
                 manifest = self._read_json(f"{info.path}/{MANIFEST}")
                 if manifest is not None:
@@ -231,9 +204,15 @@ class Warehouse:
                 else:
                     discarded += 1
                 self.fs.delete_dir(info.path)
-            elif info.base_name.startswith("tmp-"):
-                self.fs.delete_file(info.path)
+        for info in self._hidden_temporaries("runs"):  # a run row killed mid-write
+            self.fs.delete_file(info.path)
         return {"finished": finished, "discarded": discarded}
+
+    def _hidden_temporaries(self, name: str) -> list[pafs.FileInfo]:
+        if not self._exists(self.table_path(name)):
+            return []
+        return [i for i in self.fs.get_file_info(pafs.FileSelector(self.table_path(name)))
+                if i.base_name.startswith(".") and ".tmp-" in i.base_name]
 
     def _apply(self, stage_dir: str, manifest: dict) -> None:
         """Move staged files into place (articles last: it is the commit record), then deletions."""

@@ -1,0 +1,188 @@
+"""Generators of test inputs written at test time: synthetic good articles and a catalogue of hostile inputs."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+# Fragments of synthetic news sentences in the style of the seed (provincial economy, Vietnamese).
+PLACES = ("Quảng Ninh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Bình Dương", "Nghệ An", "Lâm Đồng", "Thái Bình")
+SECTORS = ("chế biến nông sản", "du lịch", "logistics", "công nghiệp hỗ trợ", "năng lượng tái tạo", "thủy sản")
+
+
+def good_article(i: int, when: date | None = None, url: str | None = None) -> str:
+    """A synthetic article in the corpus dump format (`# key = value` header, title, one sentence a line)."""
+    when = when or date(2020, 1 + i % 3, 1 + i % 27)
+    place, sector = PLACES[i % len(PLACES)], SECTORS[i % len(SECTORS)]
+    lines = [
+        f"# doc_id = synthetic_{i:03d}",
+        f"# url = {url or f'https://tin.example.vn/kinh-te/bai-{i:03d}.htm'}",
+        f"# date = {when:%Y%m%d}",
+        f"{place} thu hút {100 + i} dự án {sector} trong năm {when.year}",
+        f"Trong {3 + i % 9} tháng đầu năm {when.year}, tỉnh {place} đã cấp phép cho {100 + i} dự án với tổng vốn "
+        f"đăng ký {1_200 + 37 * i} tỷ đồng, tăng {5 + i % 20}% so với cùng kỳ.",
+        f"Ông Nguyễn Văn {chr(65 + i % 26)}n, Giám đốc Sở Kế hoạch và Đầu tư tỉnh {place}, cho biết "
+        f"có {40 + i} doanh nghiệp mới thành lập trong lĩnh vực {sector}.",
+        f"Theo Quyết định số {10 + i}/QĐ-UBND ngày {when.day}/{when.month}/{when.year}, tỉnh dành "
+        f"{2 + i % 7},{i % 10} ha đất cho khu công nghiệp mới.",
+        f"Kim ngạch xuất khẩu đạt {300 + i} triệu USD, chiếm {10 + i % 50}% tổng kim ngạch của tỉnh.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_good_corpus(folder: Path, count: int, start: int = 0) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + count):
+        path = folder / f"bai_{i:03d}.txt"
+        path.write_text(good_article(i), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def plain_article(title: str, body: str) -> str:
+    """A seed-style plain-text article: title, blank line, body paragraphs."""
+    return f"{title}\n\n{body}\n"
+
+
+# ---------------------------------------------------------------- the hostile catalogue
+
+
+@dataclass(frozen=True)
+class Hostile:
+    """One kind of hostile input: how to write it and what must become of it.
+
+    `expect` is "reject" (rejected at fetch/clean/extract with a reason containing `reason`),
+    "load" (loaded as `articles` articles), "skip" (counted as skipped with its reason), or
+    "any" (either loaded or rejected with a reason: the run must only survive it intact).
+    """
+
+    name: str
+    write: Callable[[Path], None]
+    expect: str
+    reason: str = ""
+    articles: int = 1
+
+
+def _bytes(name: str, data: bytes) -> Callable[[Path], None]:
+    return lambda folder: (folder / name).write_bytes(data)
+
+
+def _text(name: str, text: str, encoding: str = "utf-8") -> Callable[[Path], None]:
+    return lambda folder: (folder / name).write_bytes(text.encode(encoding))
+
+
+def png_bytes() -> bytes:
+    raw = b"\x00\xff\x00\x00" * 4
+    ihdr = b"IHDR" + (1).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00"
+    chunk = lambda body: len(body[4:]).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")  # noqa: E731
+    return b"\x89PNG\r\n\x1a\n" + chunk(ihdr) + chunk(b"IDAT" + zlib.compress(raw)) + chunk(b"IEND")
+
+
+def pdf_bytes() -> bytes:
+    return b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("bai.txt", good_article(900))
+    return buffer.getvalue()
+
+
+def big_text(folder: Path, name: str, megabytes: int) -> None:
+    """A `megabytes` MB article-like text file, written in chunks (never held twice in memory)."""
+    line = ("Tỉnh Quảng Ninh thu hút 120 dự án với tổng vốn 1.500 tỷ đồng trong năm 2020. " * 20 + "\n").encode()
+    with open(folder / name, "wb") as f:
+        f.write("Bài rất dài\n\n".encode())
+        for _ in range(megabytes * 1024 * 1024 // len(line) + 1):
+            f.write(line)
+
+
+def one_long_line(folder: Path, name: str, megabytes: int) -> None:
+    unit = "Vốn đăng ký tăng 12% so với cùng kỳ năm 2019 và đạt 3.400 tỷ đồng; ".encode()
+    with open(folder / name, "wb") as f:
+        f.write("Một dòng rất dài\n\n".encode())
+        for _ in range(megabytes * 1024 * 1024 // len(unit) + 1):
+            f.write(unit)
+
+
+def deep_html(levels: int) -> str:
+    return ("<html><head><title>Lồng sâu</title></head><body>" + "<div>" * levels
+            + "<p>Đoạn văn nằm rất sâu với 5 doanh nghiệp.</p>" + "</div>" * levels + "</body></html>")
+
+
+def many_paragraphs(count: int) -> str:
+    body = "\n\n".join(f"Đoạn {i}: tỉnh cấp phép {i % 97 + 1} dự án mới, tổng vốn {i % 50 + 1} tỷ đồng." for i in range(count))
+    return plain_article("Bài có mười nghìn đoạn", body)
+
+
+def tcvn3_bytes() -> bytes:
+    """'Hà Nội thu hút 120 dự án' in TCVN3 (ABC), the pre-Unicode 8-bit font encoding (from tasks/lang/vi/enc_tcvn3.tsv)."""
+    from tasks.encodings import encode_legacy
+
+    return encode_legacy(plain_article("Hà Nội thu hút đầu tư", "Thành phố Hà Nội thu hút 120 dự án trong năm 2019."),
+                         "tcvn3")
+
+
+def vni_bytes() -> bytes:
+    from tasks.encodings import encode_legacy
+
+    return encode_legacy(plain_article("Đà Nẵng phát triển du lịch", "Đà Nẵng đón 8 triệu lượt khách trong năm 2019."),
+                         "vni")
+
+
+def cp1258_bytes() -> bytes:
+    text = plain_article("Cần Thơ xây cầu mới", "Cần Thơ đầu tư 2.000 tỷ đồng xây cầu mới trong năm 2021.")
+    return unicodedata.normalize("NFD", text).encode("cp1258", errors="strict") if _cp1258_ok(text) else b""
+
+
+def _cp1258_ok(text: str) -> bool:
+    try:
+        unicodedata.normalize("NFD", text).encode("cp1258")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def mixed_encodings_bytes() -> bytes:
+    head = plain_article("Bình Dương tăng thu ngân sách", "Thu ngân sách đạt 60.000 tỷ đồng trong năm 2020.").encode("utf-8")
+    tail = "Dòng cuối cùng ghi bằng bảng mã cũ: tăng 15%.\n".encode("cp1258", errors="replace")
+    return head + tail
+
+
+def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
+    import csv
+
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def jsonl_with_broken_line() -> str:
+    good = lambda i: json.dumps({"url": f"https://tin.example.vn/j/{i}", "title": f"Tin số {i}",  # noqa: E731
+                                 "content": f"Tỉnh thu hút {i} dự án.", "date": "2020-05-0" + str(i)}, ensure_ascii=False)
+    return "\n".join([good(1), '{"url": "https://tin.example.vn/j/x", "title": "hỏng', good(2)]) + "\n"
+
+
+def symlink_loop(folder: Path) -> None:
+    inner = folder / "vong"
+    inner.mkdir()
+    os.symlink(folder, inner / "quay-lai")
+    os.symlink(inner / "tu-tro", inner / "tu-tro")
+
+
+def gzip_bomb(folder: Path) -> None:
+    with gzip.open(folder / "bom.txt.gz", "wb", compresslevel=9) as f:
+        chunk = b"a" * (1024 * 1024)
+        for _ in range(40):
+            f.write(chunk)

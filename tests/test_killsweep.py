@@ -1,0 +1,225 @@
+"""Crash safety: SIGKILL the ingest at 20+ points (real Prefect flow and bare stages), rerun, compare with a clean run."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from hostile import write_good_corpus
+from killsweep_driver import HALF_WRITE_POINT, run_bare
+from warehouse.store import STAGING, Warehouse
+from warehouse.tables import TABLES
+
+pytestmark = pytest.mark.killsweep
+
+REPO = Path(__file__).resolve().parents[1]
+DRIVER = REPO / "tests" / "killsweep_driver.py"
+BATCH_SIZE = 4
+ARTICLES = 26  # 24 files + a JSON Lines file of 2 records; 7 batches with the empty file
+VOLATILE = {"run_id", "batch_id", "loaded_at", "rejected_at"}  # differ between any two runs by design
+
+# (mode, "<point>:<n>"): the n-th time the run reaches <point>, it is SIGKILLed.
+FLOW_POINTS = [  # the real Prefect flow (embedded server) in the subprocess
+    ("flow", "fetch.discovered:1"),
+    ("flow", "extract.article:10"),
+    ("flow", "commit.staged:14"),
+    ("flow", "commit.manifest:3"),
+    ("flow", "commit.moved:25"),
+    ("flow", "flow.batch_done:4"),
+]
+BARE_POINTS = [  # the same stage functions, called without Prefect (seconds instead of tens of seconds)
+    ("bare", "fetch.discovered:1"),
+    ("bare", "fetch.item:6"),
+    ("bare", "clean.item:9"),
+    ("bare", "extract.article:1"),
+    ("bare", "extract.article:15"),
+    ("bare", "load.batch:3"),
+    ("bare", "commit.locked:1"),
+    ("bare", "commit.locked:5"),
+    ("bare", "commit.staged:1"),
+    ("bare", "commit.staged:20"),
+    ("bare", f"{HALF_WRITE_POINT}:2"),
+    ("bare", f"{HALF_WRITE_POINT}:40"),
+    ("bare", "commit.manifest:1"),
+    ("bare", "commit.manifest:6"),
+    ("bare", "commit.moved:1"),
+    ("bare", "commit.moved:11"),
+    ("bare", "commit.moved:33"),
+    ("bare", "commit.applied:2"),
+    ("bare", "flow.batch_done:5"),
+    ("bare", "flow.finishing:1"),
+]
+POINTS = FLOW_POINTS + BARE_POINTS
+
+
+def sweep_corpus(folder: Path) -> Path:
+    """24 synthetic articles over three months, a JSON Lines file of two, and an empty file (a reject)."""
+    write_good_corpus(folder, 24)
+    records = [{"url": f"https://tin.example.vn/jsonl/{i}", "title": f"Tin ngắn số {i}", "date": "2020-02-14",
+                "content": f"Tỉnh Nghệ An cấp phép {10 + i} dự án mới với tổng vốn {500 + i} tỷ đồng."} for i in (1, 2)]
+    (folder / "tin_ngan.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n",
+                                           encoding="utf-8")
+    (folder / "trong.txt").write_bytes(b"")
+    return folder
+
+
+def kill_run(mode: str, point: str, corpus: Path, root: Path, log: Path) -> int:
+    """Run the driver with a kill point; returns its exit status (-9 when the failpoint killed it)."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # embedded Prefect in the child
+    env["NEWSFACTS_KILL_AT"] = point
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, str(DRIVER), mode, str(root), str(BATCH_SIZE), str(corpus)],
+                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            return proc.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
+        finally:
+            # The embedded Prefect server is a child process: it outlives a SIGKILLed flow process.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return sweep_corpus(tmp_path_factory.mktemp("sweep") / "tin")
+
+
+@pytest.fixture(scope="module")
+def killed(corpus, tmp_path_factory):
+    """Every kill run, started at once: flow runs one at a time (one embedded server), bare runs two at a time."""
+    base = tmp_path_factory.mktemp("killed")
+    flow_pool, bare_pool = ThreadPoolExecutor(1), ThreadPoolExecutor(2)
+    futures: dict[tuple[str, str], tuple[Path, Path, Future]] = {}
+    for mode, point in POINTS:
+        name = f"{mode}-{point.replace(':', '-')}"
+        root, log = base / name, base / f"{name}.log"
+        pool = flow_pool if mode == "flow" else bare_pool
+        futures[(mode, point)] = (root, log, pool.submit(kill_run, mode, point, corpus, root, log))
+    yield futures
+    flow_pool.shutdown(cancel_futures=True)
+    bare_pool.shutdown(cancel_futures=True)
+
+
+def table_rows(root: Path, name: str) -> list[dict]:
+    return Warehouse(str(root)).read_table(name).to_pylist()
+
+
+def comparable(root: Path) -> dict[str, list[str]]:
+    """Every table but runs as sorted rows without the per-run columns."""
+    out = {}
+    for name in TABLES:
+        if name in {"runs", "fetches"}:
+            continue
+        rows = [{k: v for k, v in r.items() if k not in VOLATILE} for r in table_rows(root, name)]
+        out[name] = sorted(json.dumps(r, sort_keys=True, default=str, ensure_ascii=False) for r in rows)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(corpus, tmp_path_factory) -> dict[str, list[str]]:
+    root = tmp_path_factory.mktemp("reference") / "wh"
+    summary = run_bare([str(corpus)], str(root), BATCH_SIZE)
+    assert summary["status"] == "completed" and summary["new"] == ARTICLES and summary["rejected"] == 1
+    return comparable(root)
+
+
+def stray_files(root: Path) -> list[str]:
+    """Files in table folders that a reader globbing `<table>/**/*.parquet` would trip on: anything not a
+    complete Parquet file, or any non-Parquet file."""
+    bad = []
+    for name in TABLES:
+        folder = root / name
+        for path in folder.rglob("*") if folder.exists() else []:
+            if path.is_dir():
+                continue
+            if path.suffix != ".parquet":
+                bad.append(f"{path.relative_to(root)} (not a .parquet file)")
+                continue
+            try:
+                pq.read_metadata(path)
+            except Exception as exc:  # noqa: BLE001 - any unreadable file is the finding
+                bad.append(f"{path.relative_to(root)} (unreadable: {exc})")
+    return bad
+
+
+def assert_readable_without_duplicates(root: Path, when: str) -> None:
+    assert not stray_files(root), f"{when}: partial or foreign files visible to readers: {stray_files(root)}"
+    con = duckdb.connect()
+    for name, table in TABLES.items():
+        folder = root / name
+        if not folder.exists() or not any(folder.rglob("*.parquet")):
+            continue
+        frame = pd.read_parquet(folder)
+        count = con.sql(f"SELECT count(*) FROM read_parquet('{folder}/**/*.parquet', hive_partitioning=true, "
+                        "union_by_name=true)").fetchall()[0][0]
+        assert count == len(frame), f"{when}: {name}: DuckDB reads {count} rows, pandas {len(frame)}"
+        dupes = frame.duplicated(subset=list(table.key)).sum()
+        assert dupes == 0, f"{when}: {name} has {dupes} duplicate key(s) {table.key}"
+
+
+def staging_leftovers(root: Path) -> list[str]:
+    staging = root / STAGING
+    return [str(p.relative_to(staging)) for p in staging.rglob("*")] if staging.exists() else []
+
+
+def diff_summary(got: dict[str, list[str]], want: dict[str, list[str]]) -> str:
+    lines = []
+    for name in want:
+        missing, extra = set(want[name]) - set(got.get(name, [])), set(got.get(name, [])) - set(want[name])
+        if missing or extra or len(got.get(name, [])) != len(want[name]):
+            lines.append(f"{name}: {len(got.get(name, []))} rows vs {len(want[name])} in the clean run; "
+                         f"{len(missing)} missing, {len(extra)} unexpected; e.g. {sorted(missing)[:1]} {sorted(extra)[:1]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("mode", "point"), POINTS, ids=[f"{m}-{p}" for m, p in POINTS])
+def test_killed_run_recovers_to_the_clean_result(mode, point, killed, corpus, reference, request):
+    root, log, future = killed[(mode, point)]
+    status = future.result()
+    output = log.read_text(errors="replace")[-3000:]
+    assert status == -signal.SIGKILL, f"kill point {point} was not reached (exit status {status}):\n{output}"
+
+    # Before any recovery: readers see only whole files, and no key twice.
+    assert_readable_without_duplicates(root, f"after the kill at {point}")
+    if point.startswith(HALF_WRITE_POINT):
+        staged = [p for p in (root / STAGING).rglob("*.parquet")]
+        assert any(not _is_complete_parquet(p) for p in staged), "the kill did not interrupt a Parquet write"
+
+    if mode == "flow":
+        request.getfixturevalue("prefect_harness")
+        from flows.ingest import ingest
+
+        summary = ingest(sources=[str(corpus)], warehouse=str(root), batch_size=BATCH_SIZE)
+    else:
+        summary = run_bare([str(corpus)], str(root), BATCH_SIZE)
+    assert summary["status"] == "completed"
+
+    assert_readable_without_duplicates(root, f"after the rerun following the kill at {point}")
+    assert staging_leftovers(root) == [], f"_staging not empty after the rerun: {staging_leftovers(root)}"
+    got = comparable(root)
+    assert got == reference, f"rows lost or added after the kill at {point}:\n{diff_summary(got, reference)}"
+    runs = {r["run_id"]: r["status"] for r in table_rows(root, "runs")}
+    assert runs.pop(summary["run_id"]) == "completed"
+    assert list(runs.values()) == ["interrupted"], f"the killed run should be 'interrupted': {runs}"
+
+
+def _is_complete_parquet(path: Path) -> bool:
+    try:
+        pq.read_metadata(path)
+        return True
+    except Exception:  # noqa: BLE001 - a torn file fails in many ways
+        return False
+
