@@ -38,7 +38,6 @@ class DeploymentSpec:
     cron: str | None = None
     interval_s: float | None = None
     timezone: str = DEFAULT_TIMEZONE
-    concurrency_limit: int | None = 1  # a source never overlaps itself: a late run is cancelled, not queued
     extra: dict = field(default_factory=dict)
 
     @property
@@ -92,7 +91,6 @@ def deployment_specs(sources: list[NamedSource], warehouse: str | None = None, i
 
 def runner_deployment(spec: DeploymentSpec):
     """A Prefect RunnerDeployment for `prefect.serve`, loaded by module path so any working directory works."""
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron, Interval
     from prefect.types.entrypoint import EntrypointType
 
@@ -102,13 +100,9 @@ def runner_deployment(spec: DeploymentSpec):
         schedule = Cron(spec.cron, timezone=spec.timezone)
     elif spec.interval_s:
         schedule = Interval(timedelta(seconds=spec.interval_s), timezone=spec.timezone)
-    limit = None
-    if spec.concurrency_limit:
-        limit = ConcurrencyLimitConfig(limit=spec.concurrency_limit,
-                                       collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
     deployment = flow.to_deployment(
         name=spec.name, schedule=schedule, parameters=spec.parameters, tags=spec.tags,
-        description=spec.description, concurrency_limit=limit, entrypoint_type=EntrypointType.MODULE_PATH)
+        description=spec.description, entrypoint_type=EntrypointType.MODULE_PATH)
     deployment.entrypoint = spec.entrypoint  # with_options copies keep the module of `ingest`
     return deployment
 
@@ -134,8 +128,6 @@ def prefect_yaml(specs: list[DeploymentSpec], work_pool: str = WORK_POOL) -> dic
             entry["schedules"] = [{"cron": spec.cron, "timezone": spec.timezone}]
         elif spec.interval_s:
             entry["schedules"] = [{"interval": spec.interval_s, "timezone": spec.timezone}]
-        if spec.concurrency_limit:
-            entry["concurrency_limit"] = {"limit": spec.concurrency_limit, "collision_strategy": "CANCEL_NEW"}
         entry["work_pool"] = {"name": work_pool}
         out.append(entry)
     return {"deployments": out}

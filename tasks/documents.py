@@ -45,6 +45,12 @@ def _issuers() -> dict[str, str]:
     return {row[0]: row[1] for row in table("doc_issuers.tsv")}
 
 
+@cache
+def _type_first_words() -> tuple[str, ...]:
+    """First word of every document type name, lower case ("nghị", "quyết", "luật")."""
+    return tuple(sorted({name.split()[0] for name in _type_by_name()}))
+
+
 _DIGIT = re.compile(r"\d")
 _CODE = r"[A-ZĐ][A-Za-zĐđ0-9]*(?:[/\-][A-ZĐ][A-Za-zĐđ0-9]*)*"
 
@@ -95,15 +101,19 @@ def _type_of_code(code: str | None) -> str | None:
     return _type_by_code().get(re.split(r"[/\-]", code)[0])
 
 
-def find_documents_in(text: str, lo: int, hi: int) -> list[DocumentRef]:
-    """Document references in text[lo:hi]."""
+def find_documents_in(text: str, lo: int, hi: int, low: str | None = None) -> list[DocumentRef]:
+    """Document references in text[lo:hi]; `low` is text.lower() (same length) when the caller has it."""
     if _DIGIT.search(text, lo, hi) is None:
         return []  # every reference has a number
     pats = _patterns()
     found: list[DocumentRef] = []
     taken: list[tuple[int, int]] = []
-    matches = [("named", m) for m in pats["named"].finditer(text, lo, hi)]
-    matches += [("bare", m) for m in pats["bare"].finditer(text, lo, hi)]
+    # Cheap gates: a named reference needs a type word, a bare one a "/" or "-" before its code.
+    low_segment = (low[lo:hi] if low is not None else text[lo:hi].lower())
+    named = any(word in low_segment for word in _type_first_words())
+    matches = [("named", m) for m in pats["named"].finditer(text, lo, hi)] if named else []
+    if "/" in low_segment or "-" in low_segment:
+        matches += [("bare", m) for m in pats["bare"].finditer(text, lo, hi)]
     for kind, m in sorted(matches, key=lambda km: (km[1].start(), km[0] != "named")):
         if any(m.start() < e and m.end() > s for s, e in taken):
             continue

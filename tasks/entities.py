@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -12,7 +13,8 @@ from typing import NamedTuple
 
 from tasks.lexicon import table, word_list
 from tasks.model import Doc
-from tasks.places import PlaceGroup, is_unit_name, match_key, place_row, resolve_groups, unit_types
+from tasks.textnorm import canonical_key, expand_abbreviation, normalize_tone_marks
+from tasks.places import PlaceGroup, is_unit_name, level_of, match_key, place_row, resolve_groups, unit_types
 
 EXTRACTOR_NAME = "entities_vi_patterns"
 EXTRACTOR_VERSION = "1.0.0"
@@ -20,9 +22,6 @@ EXTRACTOR_VERSION = "1.0.0"
 # Words, acronyms (TT-VH, GD&ĐT, TP.HCM), numbers, and single punctuation marks.
 _TOKEN = re.compile(r"\w+(?:[.&'’\-/]\w+)*|[^\w\s]")
 _CONNECTORS = frozenset({"và", "&", "-", "–"})
-# Verbs after a capitalised run that mark it as a speaker (person).
-_SPEAKER_CUES = frozenset({"cho biết", "chia sẻ", "nói", "khẳng định", "tâm sự", "nhấn mạnh", "kể", "bày tỏ",
-                           "thừa nhận", "tiết lộ", "viết", "cho hay"})
 # Generic unit words that refer back to the article's place when written without a name.
 _COREF_TYPES = frozenset({"thành phố", "tỉnh", "huyện", "quận", "thị xã"})
 # Lowercase heads that mostly start ordinary phrases ("trung tâm Hà Nội" = the centre of Hanoi).
@@ -133,6 +132,7 @@ def lexicons() -> dict:
         "known": Lexicon(known),
         "org_words": Lexicon({_keys(w): w for w in word_list("ent_org_name_words.txt")}),
         "place_cues": Lexicon({_keys(w): w for w in word_list("ent_place_cues.txt")}),
+        "speaker_cues": Lexicon({_keys(w): w for w in word_list("ent_speaker_cues.txt")}),
         "project": Lexicon({_keys("dự án"): "dự án"}),
         "surnames": frozenset(_features(w)[0] for w in word_list("ent_surnames.txt")),
         "not_names": frozenset(word_list("ent_not_names.txt")),
@@ -410,119 +410,169 @@ def scan_sentence(tokens: Tokens) -> SentenceScan:
     return out
 
 
-def _rules_at(tokens: list[Token], i: int, at_start: bool, lex: dict, out: SentenceScan) -> int:
-    """Apply the rules at token i; returns how many tokens were consumed."""
+def _rules_at(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceScan) -> int:
+    """Apply the rules at token i in order; returns how many tokens the first rule that fired consumed."""
     tok = tokens[i]
-    mentions = out.mentions
     if tok.cap and _INITIALS.match(tok.text):
-        mentions.append(Mention("PER", i, i + 1, "pattern", 0.6))
+        out.mentions.append(Mention("PER", i, i + 1, "pattern", 0.6))  # "bé B.A."
         return 1
     if tok.key in lex["triggers"]:
-        n = lex["titles"].longest(tokens, i)
-        if n:
-            if n > 1 and tokens[i + n - 1].cap and lex["org_heads"].longest(tokens, i + n - 1) \
-                    and i + n < len(tokens) and _is_name_token(tokens[i + n], lex):
-                n -= 1  # "Trưởng Ban Tổ chức": the capitalised head belongs to the organisation
-            after = i + n
-            run = _person_run(tokens, after, lex)
-            if run and not lex["org_heads"].longest(tokens, after) and not tokens[after].acronym \
-                    and not lex["known"].longest(tokens, after) and run <= 4:
-                mentions.append(Mention("PER", after, after + run, "pattern", 0.8))  # "Tổng thống Joe Biden"
-                return n + run
-            return n
-        n = lex["honorifics"].longest(tokens, i)
-        if n:
-            hon = lex["honorifics"].value(tokens, i, n)
-            allowed = not tok.cap or at_start or n > 1 or hon[:1].isupper() or tok.acronym
-            after = i + n
-            run = _person_run(tokens, after, lex) if allowed else 0
-            if run and not lex["org_heads"].longest(tokens, after) and not lex["titles"].longest(tokens, after) \
-                    and lex["known"].longest(tokens, after) != run:
-                mentions.append(Mention("PER", after, after + run, "pattern", 0.85))
-                return n + run
-            if not tok.cap or n > 1 or at_start:
-                return n
-        lowered = not tok.cap
-        n_fac = lex["facility"].longest(tokens, i)
-        n_geo = lex["geo"].longest(tokens, i)
-        n_adm = lex["admin"].longest(tokens, i)
-        n_org = lex["org_heads"].longest(tokens, i) if tok.cap else 0
-        n_prj = lex["project"].longest(tokens, i)
-        if n_prj:
-            m = _project(tokens, i, lex)
-            if m:
-                mentions.append(m)
-                return m.last - i
-            return n_prj
-        best = max(n_fac, n_geo, n_adm)
-        if best and best > n_org and (not lowered or _lower_head_ok(tokens, i, best)):
-            if best == n_adm:
-                type_word, level = lex["admin"].value(tokens, i, n_adm)
-                m = _named_after_head(tokens, i, lex, n_adm, type_word, level, "LOC")
-                if m is None and type_word in _COREF_TYPES and lowered:
-                    out.generic.append((i, i + n_adm, type_word))
-            else:
-                head = " ".join(t.text.lower() for t in tokens[i : i + best])
-                kind = "FACILITY" if best == n_fac else "LOC"
-                m = _named_after_head(tokens, i, lex, best, head, "feature", kind)
-            if m:
-                mentions.append(m)
-                return m.last - i
-            listed = _list_after_head(tokens, i + best, lex)
-            if listed:
-                head = " ".join(t.text.lower() for t in tokens[i : i + best])
-                kind = "LOC" if best == n_adm else "FACILITY"
-                level = lex["admin"].value(tokens, i, n_adm)[1] if best == n_adm else "feature"
-                for a, b in listed:
-                    mentions.append(Mention(kind, a, b, "pattern", 0.75, name_first=a, unit_type=head, level_hint=level))
-                return listed[-1][1] - i
-            if lowered or best > 1:
-                return best
-        if n_org:
-            standalone = lex["org_heads"].value(tokens, i, n_org)
-            end = _org_extent(tokens, i + n_org, lex)
-            if end > i + n_org or (standalone and not (at_start and n_org == 1 and tok.vietnamese and end == i + 1
-                                                        and i + 1 < len(tokens) and tokens[i + 1].word)):
-                mentions.append(Mention("ORG", i, end, "pattern", 0.9 if end > i + n_org else 0.75))
-                mentions.extend(_nested_places(tokens, i + n_org, end, lex))
-                return end - i
-        if lowered and lex["org_heads"].longest(tokens, i) and _lower_head_ok(tokens, i, 1):
-            n_low = lex["org_heads"].longest(tokens, i)
-            end = _org_extent(tokens, i + n_low, lex)
-            named = any(t.cap for t in tokens[i + n_low : end])
-            if named and not lex["known"].longest(tokens, i + n_low) and tok.text not in _LOWER_HEAD_EXCLUDED:
-                mentions.append(Mention("ORG", i, end, "pattern", 0.65))  # "trường mầm non Trumkids"
-                return end - i
+        for rule in (_title_rule, _honorific_rule, _head_rule):
+            consumed = rule(tokens, i, at_start, lex, out)
+            if consumed is not None:
+                return consumed
         if not tok.cap:
             return 1
-    if not tok.cap and not tok.acronym:
+    if (not tok.cap and not tok.acronym) or tok.text in lex["not_names"]:
         return 1
-    if tok.text in lex["not_names"]:
-        return 1
+    consumed = _known_name_rule(tokens, i, at_start, lex, out)
+    if consumed is not None:
+        return consumed
+    return _capitalised_run_rule(tokens, i, at_start, lex, out)
+
+
+def _title_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceScan) -> int | None:
+    """A title is no entity, but a name right after it is a person ("Tổng thống Joe Biden")."""
+    n = lex["titles"].longest(tokens, i)
+    if not n:
+        return None
+    if n > 1 and tokens[i + n - 1].cap and lex["org_heads"].longest(tokens, i + n - 1) \
+            and i + n < len(tokens) and _is_name_token(tokens[i + n], lex):
+        n -= 1  # "Trưởng Ban Tổ chức": the capitalised head belongs to the organisation
+    after = i + n
+    run = _person_run(tokens, after, lex)
+    if run and run <= 4 and not lex["org_heads"].longest(tokens, after) and not tokens[after].acronym \
+            and not lex["known"].longest(tokens, after):
+        out.mentions.append(Mention("PER", after, after + run, "pattern", 0.8))
+        return n + run
+    return n
+
+
+def _honorific_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceScan) -> int | None:
+    """ "ông Nguyễn Văn A", "Đồng chí Vũ Quyết Tiến", "HLV Park Hang-seo": the name after it is a person."""
+    n = lex["honorifics"].longest(tokens, i)
+    if not n:
+        return None
+    tok = tokens[i]
+    # A capitalised "Anh" mid-sentence is the country; an honorific is lowercase unless it starts the sentence.
+    allowed = not tok.cap or at_start or n > 1 or lex["honorifics"].value(tokens, i, n)[:1].isupper() or tok.acronym
+    after = i + n
+    run = _person_run(tokens, after, lex) if allowed else 0
+    if run and not lex["org_heads"].longest(tokens, after) and not lex["titles"].longest(tokens, after) \
+            and lex["known"].longest(tokens, after) != run:
+        out.mentions.append(Mention("PER", after, after + run, "pattern", 0.85))
+        return n + run
+    if not tok.cap or n > 1 or at_start or tok.acronym:
+        return n
+    return None
+
+
+def _head_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceScan) -> int | None:
+    """Names after a type word: places (xã Dương Huy), features (vịnh …), facilities (chợ …),
+    projects (Dự án …) and organisations (Sở Y tế …); the longest head wins."""
+    tok = tokens[i]
+    lowered = not tok.cap
+    if lex["project"].longest(tokens, i):
+        m = _project(tokens, i, lex)
+        if m:
+            out.mentions.append(m)
+            return m.last - i
+        return 2
+    n_fac = lex["facility"].longest(tokens, i)
+    n_geo = lex["geo"].longest(tokens, i)
+    n_adm = lex["admin"].longest(tokens, i)
+    n_org = lex["org_heads"].longest(tokens, i)
+    best = max(n_fac, n_geo, n_adm)
+    if best and best > (n_org if tok.cap else 0) and (not lowered or _lower_head_ok(tokens, i, best)):
+        consumed = _place_or_facility(tokens, i, lex, out, best, n_adm, n_fac)
+        if consumed is not None:
+            return consumed
+    if n_org and tok.cap:
+        standalone = lex["org_heads"].value(tokens, i, n_org)
+        end = _org_extent(tokens, i + n_org, lex)
+        # "Đảng" at the start of a sentence followed by a word may just be a capitalised common word.
+        lone_first_word = at_start and n_org == 1 and tok.vietnamese and end == i + 1 \
+            and i + 1 < len(tokens) and tokens[i + 1].word
+        if end > i + n_org or (standalone and not lone_first_word):
+            out.mentions.append(Mention("ORG", i, end, "pattern", 0.9 if end > i + n_org else 0.75))
+            out.mentions.extend(_nested_places(tokens, i + n_org, end, lex))
+            return end - i
+    if n_org and lowered and _lower_head_ok(tokens, i, 1) and tok.text not in _LOWER_HEAD_EXCLUDED:
+        end = _org_extent(tokens, i + n_org, lex)
+        if any(t.cap for t in tokens[i + n_org : end]) and not lex["known"].longest(tokens, i + n_org):
+            out.mentions.append(Mention("ORG", i, end, "pattern", 0.65))  # "trường mầm non Trumkids"
+            return end - i
+    return None
+
+
+def _place_or_facility(tokens: Tokens, i: int, lex: dict, out: SentenceScan, best: int, n_adm: int,
+                       n_fac: int) -> int | None:
+    lowered = not tokens[i].cap
+    head = " ".join(t.text.lower() for t in tokens[i : i + best])
+    if best == n_adm:
+        type_word, level = lex["admin"].value(tokens, i, n_adm)
+        m = _named_after_head(tokens, i, lex, n_adm, type_word, level, "LOC")
+        if m is None and type_word in _COREF_TYPES and lowered:
+            out.generic.append((i, i + n_adm, type_word))
+        kind = "LOC"
+    else:
+        type_word, level = head, "feature"
+        kind = "FACILITY" if best == n_fac else "LOC"
+        m = _named_after_head(tokens, i, lex, best, head, "feature", kind)
+    if m:
+        out.mentions.append(m)
+        return m.last - i
+    listed = _list_after_head(tokens, i + best, lex)
+    for a, b in listed:
+        out.mentions.append(Mention(kind, a, b, "pattern", 0.75, name_first=a, unit_type=type_word, level_hint=level))
+    if listed:
+        return listed[-1][1] - i
+    if lowered or best > 1:
+        return best
+    return None
+
+
+def _known_name_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceScan) -> int | None:
+    """Names from the lists (countries, provinces, districts, well-known organisations)."""
     n_known = lex["known"].longest(tokens, i)
-    if n_known:
-        single_vi = n_known == 1 and tok.vietnamese and not tok.acronym
-        pronoun = at_start and tok.key in lex["honorifics"].by_first
-        compound = i + 1 < len(tokens) and (tok.key, tokens[i + 1].key) in compound_words()
-        if not (at_start and single_vi and (pronoun or compound)):
-            kind = lex["known"].value(tokens, i, n_known)
-            mentions.append(Mention(kind, i, i + n_known, "lexicon", 0.85, name_first=i))
-            return n_known
+    if not n_known:
+        return None
+    tok = tokens[i]
+    run = _cap_run(tokens, i, lex)
+    if run > n_known and tokens[i + run - 1].text in lex["org_suffixes"]:
+        out.mentions.append(Mention("ORG", i, i + run, "pattern", 0.6))  # "Washington Post"
+        return run
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if n_known == 1 and tok.vietnamese and nxt is not None and _is_name_token(nxt, lex) and nxt.vietnamese \
+            and not lex["known"].longest(tokens, i + 1) and nxt.key not in lex["triggers"]:
+        return None  # "Mỹ Linh", "Nga Thị": a one-syllable country name starting a longer name
+    single_vi = n_known == 1 and tok.vietnamese and not tok.acronym
+    pronoun = at_start and tok.key in lex["honorifics"].by_first
+    compound = nxt is not None and (tok.key, nxt.key) in compound_words()
+    if at_start and single_vi and (pronoun or compound):
+        return None  # "Anh kém …" (he), "Ý kiến …" (opinion)
+    out.mentions.append(Mention(lex["known"].value(tokens, i, n_known), i, i + n_known, "lexicon", 0.85, name_first=i))
+    return n_known
+
+
+def _capitalised_run_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceScan) -> int:
+    """A run of capitalised words: a person by surname, a type from its shape and context, or unknown."""
+    tok = tokens[i]
     run = _cap_run(tokens, i, lex)
     if not run:
         return 1
-    if tok.key in lex["surnames"] and 2 <= min(run, 4) and all(t.vietnamese for t in tokens[i : i + min(run, 4)]):
-        m = min(run, 4)
-        mentions.append(Mention("PER", i, i + m, "lexicon", 0.85))
-        return m
+    person = min(run, 4)
+    if tok.key in lex["surnames"] and person >= 2 and all(t.vietnamese for t in tokens[i : i + person]):
+        out.mentions.append(Mention("PER", i, i + person, "lexicon", 0.85))
+        return person
     if at_start and tok.vietnamese and not tok.acronym:
-        # The first word of a sentence is capitalised anyway: judge the rest on its own.
-        if run == 1:
-            return 1
-        return 1
+        if 2 <= run <= 4 and i + run < len(tokens) and lex["speaker_cues"].longest(tokens, i + run):
+            out.mentions.append(Mention("PER", i, i + run, "pattern", 0.6))  # "Kha Dục Danh cho biết"
+            return run
+        return 1  # the first word of a sentence is capitalised anyway: judge the rest on its own
     kind, confidence = _run_type(tokens, i, run, lex)
     if kind:
-        mentions.append(Mention(kind, i, i + run, "pattern", confidence, name_first=i))
+        out.mentions.append(Mention(kind, i, i + run, "pattern", confidence, name_first=i))
     else:
         out.unknown.append((i, i + run))
     return run
@@ -536,29 +586,30 @@ def _run_type(tokens: list[Token], i: int, n: int, lex: dict) -> tuple[str | Non
     """Type of an unknown capitalised run from its shape and the words around it."""
     end = i + n
     words = tokens[i:end]
-    if n == 1 and words[0].acronym and "." not in words[0].text:
-        return "ORG", 0.55
+    if n == 1 and words[0].acronym and "." not in words[0].text and not any(c.isdigit() for c in words[0].text):
+        return "ORG", 0.55  # codes and formulas (VJ963, H2S) are not organisations
     if n == 1 and _camel_case(words[0].text):
         return "ORG", 0.5  # brand-like camel case: "NutiFood", "PayPal"
     if n == 1 and words[0].vietnamese and end < len(tokens) and (words[0].key, tokens[end].key) in compound_words():
         return None, 0.0  # "tại Đại hội": the capital starts a common word, not a name
-    if words[-1].text in lex["org_suffixes"] or any(w.acronym for w in words):
+    if words[-1].text in lex["org_suffixes"] or any(w.acronym and not any(c.isdigit() for c in w.text) for w in words):
         return "ORG", 0.5
     cue = lex["place_cues"]
     for back in (2, 1):
         if i - back >= 0 and cue.longest(tokens, i - back) == back:
             return "LOC", 0.6
     if end < len(tokens):
-        nxt = " ".join(t.key for t in tokens[end : end + 2])
-        if (nxt in _SPEAKER_CUES or tokens[end].key in _SPEAKER_CUES) and 2 <= n <= 4:
+        if lex["speaker_cues"].longest(tokens, end) and 2 <= n <= 4:
             return "PER", 0.6
         if tokens[end].text in ("(", ",") and end + 2 < len(tokens) and tokens[end + 1].text.isdigit() \
-                and tokens[end + 2].key in ("tuổi", ")"):
+                and tokens[end + 2].text in ("tuổi", ")"):
             return "PER", 0.6
     if words[0].text in lex["place_prefixes"] and n >= 2:
         return "LOC", 0.5
-    foreign = not all(w.vietnamese for w in words)
-    if foreign and 2 <= n <= 3 and all(len(w.text) > 1 for w in words):
+    # A foreign-looking run of two or three words ("Timothy Ray Brown", "Martin Nguyễn") is most often a
+    # person in the news; not when most words are Vietnamese ("Marathon Long Biên") or it holds codes (NH3).
+    foreign = sum(not w.vietnamese for w in words)
+    if 2 <= n <= 3 and foreign * 2 >= n and all(len(w.text) > 1 and w.text.isalpha() for w in words):
         return "PER", 0.5
     return None, 0.0
 
@@ -651,7 +702,8 @@ def _mentions_of_scans(scans) -> tuple[list[Mention], list[tuple[int, int, int, 
 
 def _named(tokens: list[Token], mentions: list[Mention]):
     for m in mentions:
-        if m.type in ("PER", "ORG", "LOC") and not m.nested and m.confidence >= 0.5:
+        # Guesses from surrounding words ("tới X") are too weak to spread over the article.
+        if m.type in ("PER", "ORG", "LOC") and not m.nested and m.confidence >= (0.5 if m.type == "PER" else 0.7):
             first = m.name_first if m.name_first is not None else m.first
             yield m.type, tokens[first : m.last]
 
@@ -710,38 +762,23 @@ def extract_article_spans(sentences: list[str]) -> list[list[tuple[int, int, str
 
 
 @cache
-def _tone_style() -> str:
-    from tasks.settings import load_settings
-
-    return load_settings().tone_style
-
-
 @lru_cache(maxsize=65536)
 def _canonical(text: str) -> str:
-    """Tone marks unified (tasks.textnorm, in the configured style); NFC text if textnorm lacks it."""
-    text = unicodedata.normalize("NFC", text)
-    try:
-        from tasks.textnorm import normalize_tone_marks
-    except ImportError:
-        return text
-    return normalize_tone_marks(text, _tone_style())
+    """Tone marks unified in the configured style (tasks.settings.tone_style)."""
+    return normalize_tone_marks(unicodedata.normalize("NFC", text))
 
 
 @lru_cache(maxsize=65536)
 def canonical_org(text: str) -> str:
     """Organisation name with unit abbreviations (TP → thành phố) and known acronyms expanded."""
     admin = unit_types()
-    try:
-        from tasks.textnorm import expand_abbreviation
-    except ImportError:
-        expand_abbreviation = None
     out = []
     for m in _TOKEN.finditer(text):
         word = m.group()
         if word.casefold() in admin and word.isupper():
             out.append(admin[word.casefold()][0])
             continue
-        expanded = expand_abbreviation(word) if expand_abbreviation and word.isupper() and len(word) > 1 else None
+        expanded = expand_abbreviation(word) if word.isupper() and len(word) > 1 else None
         out.append(expanded or word)
     joined = " ".join(out)
     joined = joined[:1].upper() + joined[1:]
@@ -756,42 +793,46 @@ def _canonical_name(m: Mention, doc_text: str, tokens: list[Token]) -> str:
 
 
 def extract_entity_facts(doc: Doc) -> dict[str, list[dict]]:
-    """Rows of the `entities`, `places` and `roles` tables for one Doc."""
-    from tasks.roles import extract_roles, credit_and_byline_people
+    """Rows of the `entities`, `places` and `roles` tables for one Doc (each row has exactly the declared columns)."""
+    from tasks.roles import credit_and_byline_people, extract_roles, resolve_organisation  # roles builds on this module
 
     mentions, generic, tokens_by_sentence = mentions_of_doc(doc)
-    people = credit_and_byline_people(doc, mentions)
+    people = credit_and_byline_people(doc)
     mentions = _drop_overlapped(mentions, people)
     mentions.extend(p.mention for p in people if p.mention is not None)
     mentions.sort(key=lambda m: (m.char_start, -m.char_end))
 
     groups, key_of = _place_groups(doc, mentions, tokens_by_sentence)
     resolve_groups(list(groups.values()))
-    place_keys = {gk: f"{_level_tag(g)}:{_place_name_key(g.name)}" for gk, g in groups.items()}
-    coref = _generic_referents(generic, groups, place_keys)
+    place_keys = {gk: f"{level_of(g)}:{_place_name_key(g.name)}" for gk, g in groups.items()}
+    coref = _generic_referents(generic, groups)
 
-    entity_rows = []
+    entity_rows: dict[tuple, dict] = {}
     for m in mentions:
-        tokens = tokens_by_sentence.get(m.sentence_index, [])
-        name = _canonical_name(m, doc.text, tokens) if tokens else _canonical(doc.text[m.char_start:m.char_end])
-        gk = key_of.get(id(m))
-        m.place_key = place_keys.get(gk) if gk else None
-        entity_rows.append(_entity_row(doc, m, name))
+        tokens = tokens_by_sentence.get(m.sentence_index)
+        name = _canonical_name(m, doc.text, tokens) if tokens else _canonical(doc.text[m.char_start : m.char_end])
+        m.place_key = place_keys.get(key_of.get(id(m)))
+        if m.type == "ORG":
+            # "Ban Thường vụ Thành ủy" in an article about Cẩm Phả is Cẩm Phả's: name and key say so.
+            name, m.place_key = resolve_organisation(doc.text[m.char_start : m.char_end], groups, place_keys)
+        entity_rows.setdefault((m.char_start, m.char_end, m.type), _entity_row(doc, m, name))
     for sentence_index, a, b, type_word, gk in coref:
-        g = groups[gk]
-        entity_rows.append({
-            "article_id": doc.article_id, "sentence_index": sentence_index, "char_start": a, "char_end": b,
-            "mention": doc.text[a:b], "type": "LOC", "canonical_name": _canonical(g.name), "unit_type": type_word,
-            "place_key": place_keys[gk], "method": "coref", "confidence": 0.6, "nested": False,
-            "extractor": EXTRACTOR_NAME, "extractor_version": EXTRACTOR_VERSION,
-        })
-    entity_rows.sort(key=lambda r: (r["char_start"], -r["char_end"]))
-    place_rows = [place_row(doc.article_id, place_keys[gk], g) for gk, g in groups.items()]
-    for row, g in zip(place_rows, groups.values()):
-        row["mentions"] = g.mentions + sum(1 for c in coref if c[4] is not None and groups[c[4]] is g)
+        m = Mention("LOC", 0, 0, "coref", 0.6, unit_type=type_word, sentence_index=sentence_index,
+                    char_start=a, char_end=b, place_key=place_keys[gk])
+        entity_rows.setdefault((a, b, "LOC"), _entity_row(doc, m, _canonical(groups[gk].name)))
+
+    referred = Counter(c[4] for c in coref)
+    place_rows = []
+    for gk, g in groups.items():
+        row = place_row(doc.article_id, place_keys[gk], g)
+        row["mentions"] = g.mentions + referred[gk]
         row["extractor"], row["extractor_version"] = EXTRACTOR_NAME, EXTRACTOR_VERSION
-    role_rows = extract_roles(doc, mentions, tokens_by_sentence, groups, place_keys, people)
-    return {"entities": entity_rows, "places": place_rows, "roles": role_rows}
+        place_rows.append(row)
+    return {
+        "entities": sorted(entity_rows.values(), key=lambda r: (r["char_start"], -r["char_end"])),
+        "places": place_rows,
+        "roles": extract_roles(doc, mentions, tokens_by_sentence, groups, place_keys, people),
+    }
 
 
 def _entity_row(doc: Doc, m: Mention, name: str) -> dict:
@@ -821,15 +862,7 @@ def _drop_overlapped(mentions: list[Mention], people) -> list[Mention]:
 
 def _place_name_key(name: str) -> str:
     """Readable key of a place name: textnorm's canonical key (case folded, tone marks unified)."""
-    from tasks.textnorm import canonical_key
-
     return canonical_key(_canonical(name))
-
-
-def _level_tag(g: PlaceGroup) -> str:
-    from tasks.places import level_of
-
-    return level_of(g)
 
 
 def _place_groups(doc: Doc, mentions: list[Mention], tokens_by_sentence) -> tuple[dict, dict]:
@@ -878,7 +911,8 @@ def referent(groups: dict[str, PlaceGroup], type_word: str) -> str | None:
     return best
 
 
-def _generic_referents(generic, groups, place_keys) -> list[tuple[int, int, int, str, str]]:
+def _generic_referents(generic, groups) -> list[tuple[int, int, int, str, str]]:
+    """(sentence, start, end, type word, group key) for bare unit words that refer to one of the article's places."""
     out = []
     for sentence_index, a, b, type_word in generic:
         gk = referent(groups, type_word)

@@ -35,7 +35,8 @@ class Context:
 
 def _alternation(phrases) -> str:
     """Regex alternation of phrases, longest first, spaces matching any whitespace run."""
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(set(phrases), key=len, reverse=True))
+    lowered = {p.lower() for p in phrases}  # patterns run on lower_view(text)
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(lowered, key=len, reverse=True))
 
 
 @cache
@@ -58,6 +59,22 @@ def _parts() -> dict[str, tuple[str, int, int]]:
     return {row[0]: (row[1], int(row[2]), int(row[3])) for row in table("time_part_of.tsv")}
 
 
+@cache
+def _unit_words() -> frozenset[str]:
+    """Lower-case measure words ("năm", "tuổi", "%"): after "3-5" they make it a range of amounts, not a date."""
+    return frozenset(row[0].lower() for row in table("qty_units.tsv"))
+
+
+def lower_view(text: str) -> str:
+    """Lower-cased text with the same length, so offsets found in it hold in `text` (patterns run on it
+    without re.IGNORECASE, which is several times slower); the rare character whose lower case is
+    longer ("İ") is kept as is."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
 _B = r"(?<![\w/.,:+\-])"  # left boundary: not inside a word, code or number
 _E = r"(?![\w/]|[.,:\-]\d)"  # right boundary
 
@@ -69,7 +86,8 @@ def _patterns() -> dict[str, re.Pattern]:
     day_ctx = _alternation(word_list("time_day_context.txt"))
     year_parts = _alternation(k for k, v in _parts().items() if v[0] == "year")
     month_parts = _alternation(k for k, v in _parts().items() if v[0] == "month")
-    flags = re.IGNORECASE
+    # Every pattern runs on lower_view(text): no IGNORECASE, literals in lower case.
+    flags = 0
     return {
         # "từ 24 đến 31/7", "từ ngày 24/7 đến ngày 31/7/2018", "24-31/7"
         "day_range": re.compile(
@@ -87,7 +105,7 @@ def _patterns() -> dict[str, re.Pattern]:
             rf"{_B}(?:(?P<part>{month_parts})|tháng)\s+(?P<m>\d{{1,2}}|{numw})(?:\s*(?:/|-|năm|,\s*năm)\s*(?P<y>\d{{4}}))?{_E}",
             flags,
         ),
-        "quarter": re.compile(rf"{_B}quý\s+(?P<q>IV|I{{1,3}}|[1-4])(?:\s*(?:/|-|năm)\s*(?P<y>\d{{4}}))?{_E}", flags),
+        "quarter": re.compile(rf"{_B}quý\s+(?P<q>iv|i{{1,3}}|[1-4])(?:\s*(?:/|-|năm)\s*(?P<y>\d{{4}}))?{_E}", flags),
         # "9 tháng năm 2018", "6 tháng đầu năm", "9 tháng qua", "nửa đầu năm 2020"
         "months_of_year": re.compile(
             rf"{_B}(?:(?P<n>{n})\s+tháng|(?P<half>nửa))\s+(?:(?P<which>đầu|cuối)\s+năm|(?P<of>năm)(?=\s+\d{{4}})|(?P<past>(?:vừa\s+)?qua))"
@@ -102,12 +120,16 @@ def _patterns() -> dict[str, re.Pattern]:
         "year": re.compile(rf"{_B}năm\s+(?P<y>\d{{4}}){_E}", flags),
         "relative": re.compile(rf"{_B}(?:{_alternation(_relative())}){_E}", flags),
         "recurrence": re.compile(rf"{_B}(?:{_alternation(_recurrence())}){_E}", flags),
+        # "5 năm sau", "1 tuần sau": a count of units before "năm sau" makes it a duration, not next year
+        "counted_before": re.compile(rf"(?:\d|(?<![\w])(?:{numw}|vài|mấy|nhiều))\s+$"),
+        "next_word": re.compile(r"\s*(%|[^\W\d_]+)"),
+        "year_after": re.compile(r"\s+\d{4}(?!\d)"),
         # "từ <period> đến nay", "<period> đến nay"
         "until_now": re.compile(r"\s+(?:đến|tới|cho\s+đến|cho\s+tới)\s+(?:nay|hiện\s+nay|hiện\s+tại|bây\s+giờ)(?![\w])", flags),
         "from": re.compile(r"(?:(?<![\w])(?:từ|kể\s+từ)\s+)$", flags),
         "time_of_day": re.compile(
             rf"{_B}(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?|\d{{1,2}}h\d{{0,2}}(?:p|')?|\d{{1,2}}\s+giờ(?:\s+\d{{1,2}}\s+phút)?(?=\s+(?:sáng|trưa|chiều|tối|đêm|ngày|hôm)))(?![\w/])"
-            rf"|(?<![\w])GMT\s*[+\-]\s*\d{{1,2}}(?::?\d{{2}})?",
+            rf"|(?<![\w])gmt\s*[+\-]\s*\d{{1,2}}(?::?\d{{2}})?",
             flags,
         ),
     }
@@ -159,19 +181,23 @@ def _day_period(start: int, end: int, y: int | None, m: int, d: int) -> Period |
 
 
 def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
-    """Every period reading found in text[lo:hi] (overlaps resolved by the caller)."""
+    """Every period reading found in text[lo:hi] (overlaps resolved by the caller); `text` is lower_view'd."""
     pats = _patterns()
     out: list[Period] = []
     pub = ctx.published
     # Cheap literal gates: most sentences lack the words a pattern needs, so skip its scan.
-    low = text[lo:hi].lower()
+    low = text[lo:hi]
     digits = _HAS_DIGIT.search(low) is not None
     months = "tháng" in low
     years = "năm" in low
     anything = (digits or months or years or "quý" in low or "nửa" in low)
     if not anything:
         return _words_only(text, lo, hi, pub, low)
-    for m in pats["day_range"].finditer(text, lo, hi) if digits else ():
+    # what each pattern cannot match without: "/" for "24/7", "-" for "30-10", four digits for a year
+    slash = digits and "/" in low
+    dashed = slash or (digits and ("-" in low or "–" in low))
+    four = digits and _FOUR_DIGITS.search(low) is not None
+    for m in pats["day_range"].finditer(text, lo, hi) if slash else ():
         d1, m1, d2, m2, y = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
         m1 = m1 or m2
         if not m.group(0).lower().startswith(("từ", "kể", "ngày")) and m.group(2) is None:
@@ -182,18 +208,20 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
         if year and (a is None or b is None or a > b):
             continue
         out.append(Period(m.start(), m.end(), a, b, "range", priority=3))
-    for m in pats["full_date"].finditer(text, lo, hi) if digits else ():
+    for m in pats["full_date"].finditer(text, lo, hi) if four else ():
         p = _day_period(m.start(), m.end(), int(m.group(4)), int(m.group(3)), int(m.group(1)))
         if p:
             out.append(p)
-    for m in pats["spelt_date"].finditer(text, lo, hi) if digits else ():
+    for m in pats["spelt_date"].finditer(text, lo, hi) if digits and months and "ngày" in low else ():
         mo, d = int(m.group(2)), int(m.group(1))
         y = int(m.group(3)) if m.group(3) else _year_for_day(ctx, mo, d)
         p = _day_period(m.start(), m.end(), y, mo, d)
         if p:
             out.append(p)
-    for m in pats["day_month"].finditer(text, lo, hi) if digits else ():
+    for m in pats["day_month"].finditer(text, lo, hi) if dashed else ():
         mo, d = int(m.group("m")), int(m.group("d"))
+        if text[m.end("d")] == "-" and m.group("ctx") != "ngày" and _before_unit(text, m.end(), hi):
+            continue  # "từ 3-5 năm", "từ 3-5%": a range of amounts
         start = m.start("ctx") if m.group("ctx") and m.group("ctx").lower() == "ngày" else m.start("d")
         p = _day_period(start, m.end(), _year_for_day(ctx, mo, d), mo, d)
         if p:
@@ -252,13 +280,13 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
         a = date(y, first, 1) if y else None
         b = _month_end(y, last) if y else None
         out.append(Period(m.start(), m.end(), a, b, "range", priority=1))
-    for m in pats["year_range"].finditer(text, lo, hi) if digits else ():
+    for m in pats["year_range"].finditer(text, lo, hi) if four else ():
         a, b = int(m.group("a")), int(m.group("b"))
         if a > b or not 1000 <= a <= 2200:
             continue
         start = m.start() if m.group("ctx").lower().startswith("từ") else m.start("a")
         out.append(Period(start, m.end(), date(a, 1, 1), date(b, 12, 31), "range", priority=2))
-    for m in pats["year"].finditer(text, lo, hi) if digits and years else ():
+    for m in pats["year"].finditer(text, lo, hi) if four and years else ():
         y = int(m.group("y"))
         out.append(Period(m.start(), m.end(), date(y, 1, 1), date(y, 12, 31), "year"))
     out.extend(_words_only(text, lo, hi, pub, low))
@@ -266,6 +294,7 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
 
 
 _HAS_DIGIT = re.compile(r"\d")
+_FOUR_DIGITS = re.compile(r"\d{4}")
 
 
 def _words_only(text: str, lo: int, hi: int, pub: date | None, low: str) -> list[Period]:
@@ -274,6 +303,8 @@ def _words_only(text: str, lo: int, hi: int, pub: date | None, low: str) -> list
     out: list[Period] = []
     relative = _relative()
     for m in pats["relative"].finditer(text, lo, hi):
+        if pats["counted_before"].search(text, max(lo, m.start() - 12), m.start()):
+            continue  # "3-5 năm sau", "chưa đầy 1 tuần sau": a duration, not next year/week
         unit, offset = relative[re.sub(r"\s+", " ", m.group(0).lower())]
         a, b = _relative_dates(pub, unit, offset)
         gran = {"day": "day", "week": "range", "month": "month", "quarter": "quarter", "year": "year"}[unit]
@@ -286,6 +317,14 @@ def _words_only(text: str, lo: int, hi: int, pub: date | None, low: str) -> list
         gran = {"yearly": "year", "quarterly": "quarter", "monthly": "month", "weekly": "range", "daily": "day"}[rec]
         out.append(Period(m.start(), m.end(), None, None, gran, recurrence=rec))
     return out
+
+
+def _before_unit(text: str, pos: int, hi: int) -> bool:
+    """Whether a measure word ("năm", "tuổi", "%") follows `pos`."""
+    w = _patterns()["next_word"].match(text, pos, hi)
+    if w is None or w.group(1) not in _unit_words():
+        return False
+    return _patterns()["year_after"].match(text, w.end(), hi) is None  # "30-4 năm 1975" is a date
 
 
 def _relative_dates(pub: date | None, unit: str, offset: int) -> tuple[date | None, date | None]:
@@ -353,21 +392,29 @@ def published_date(published_at: datetime | None) -> date | None:
     return published_at.date()
 
 
-def find_periods_in(text: str, lo: int, hi: int, published: date | None) -> list[Period]:
-    """Periods in text[lo:hi], resolved against the publication day."""
+def find_periods_in(text: str, lo: int, hi: int, published: date | None, low: str | None = None) -> list[Period]:
+    """Periods in text[lo:hi], resolved against the publication day.
+
+    `low` is lower_view(text) when the caller already has it (one per document, not per sentence).
+    """
+    low = lower_view(text) if low is None else low
     ctx = Context(published)
-    return _extend_ranges(text, lo, hi, _select(_candidates(text, lo, hi, ctx)), ctx)
+    return _extend_ranges(low, lo, hi, _select(_candidates(low, lo, hi, ctx)), ctx)
 
 
-def time_of_day_spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+def time_of_day_spans(text: str, lo: int, hi: int, low: str | None = None) -> list[tuple[int, int]]:
     """Clock times and time zones ("17:00", "10h30", "GMT+7"): not periods, never quantities."""
-    return [(m.start(), m.end()) for m in _patterns()["time_of_day"].finditer(text, lo, hi)]
+    if _HAS_DIGIT.search(text, lo, hi) is None:
+        return []  # every clock time and time zone has a digit
+    low = lower_view(text) if low is None else low
+    return [(m.start(), m.end()) for m in _patterns()["time_of_day"].finditer(low, lo, hi)]
 
 
 def sentence_periods(doc: Doc) -> list[tuple[int, Period]]:
     """(sentence_index, period) for every period in the document."""
     pub = published_date(doc.published_at)
-    return [(s.index, p) for s in doc.sentences for p in find_periods_in(doc.text, s.start, s.end, pub)]
+    low = lower_view(doc.text)
+    return [(s.index, p) for s in doc.sentences for p in find_periods_in(doc.text, s.start, s.end, pub, low)]
 
 
 def period_rows(doc: Doc, found: list[tuple[int, Period]], extractor: str, version: str) -> list[dict]:

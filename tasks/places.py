@@ -163,36 +163,30 @@ def _context_filter(cands: list[Unit], provinces: Counter, districts: Counter) -
 
 
 def resolve_groups(groups: list[PlaceGroup]) -> None:
-    """Resolve each group: unique name → unit; several candidates → those inside the article's other places."""
+    """Resolve each group: unique name → unit; several candidates → those inside the article's other places.
+
+    A bare name that is no province or district may still be a commune, but only the article's other
+    places can say which one, so it is never taken as "unique"."""
     admin = [g for g in groups if g.level_hint in (None, *_LEVELS_FOR)]
     for g in groups:
         if g not in admin:
             g.resolution = "not_admin"
-    pending = {}
+    pending: dict[int, tuple[PlaceGroup, list[Unit]]] = {}
+    bare_communes: set[int] = set()
     for g in admin:
         cands = candidates(g.name, g.level_hint, g.type_word)
         if g.level_hint is None and not cands:
-            # A bare commune name is only taken when the article's other places pin it down.
             cands = [u for u in gazetteer().get(match_key(unit_name(g.name)), ()) if u.level == "commune"]
-            g.level_hint = "commune-bare"
+            bare_communes.add(id(g))
         g.candidate_count = len(cands)
-        if len(cands) == 1 and g.level_hint != "commune-bare":
+        if len(cands) == 1 and id(g) not in bare_communes:
             g.unit, g.resolution = cands[0], "unique"
         elif cands:
             pending[id(g)] = (g, cands)
         else:
             g.resolution = "unresolved"
-    # Context rounds: resolved places vouch for their province and district.
-    for _ in range(3):
-        provinces: Counter = Counter()
-        districts: Counter = Counter()
-        for g in admin:
-            if g.unit:
-                provinces[g.unit.province_code] += g.mentions
-                if g.unit.level == "district":
-                    districts[g.unit.code] += g.mentions
-                elif g.unit.district_code:
-                    districts[g.unit.district_code] += g.mentions
+    for _ in range(3):  # a place resolved by context can in turn vouch for another
+        provinces, districts = _vouching(admin)
         progressed = False
         for key, (g, cands) in list(pending.items()):
             narrowed = _context_filter(cands, provinces, districts)
@@ -202,11 +196,19 @@ def resolve_groups(groups: list[PlaceGroup]) -> None:
                 progressed = True
         if not progressed:
             break
-    for g, cands in pending.values():
-        g.resolution = "ambiguous" if g.level_hint != "commune-bare" else "unresolved"
-    for g in admin:
-        if g.level_hint == "commune-bare":
-            g.level_hint = None
+    for key, (g, _) in pending.items():
+        g.resolution = "unresolved" if key in bare_communes else "ambiguous"
+
+
+def _vouching(groups: list[PlaceGroup]) -> tuple[Counter, Counter]:
+    """Mentions per province code and per district code of the resolved places."""
+    provinces: Counter = Counter()
+    districts: Counter = Counter()
+    for g in groups:
+        if g.unit:
+            provinces[g.unit.province_code] += g.mentions
+            districts[g.unit.code if g.unit.level == "district" else g.unit.district_code] += g.mentions
+    return provinces, districts
 
 
 def level_of(group: PlaceGroup) -> str:

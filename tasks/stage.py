@@ -56,9 +56,11 @@ _pool_lock = threading.Lock()
 
 def _warm_worker() -> None:
     """Load extractors and lexicons once per worker process, not once per batch."""
+    from tasks.entities import warm_up
     from tasks.extract import extractors
 
     extractors()
+    warm_up()
 
 
 def _cpu_pool() -> ProcessPoolExecutor | None:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tasks.entities import EXTRACTOR_NAME, EXTRACTOR_VERSION, extract_entity_facts, extract_spans, tokenize
+from tasks.entities import (
+    EXTRACTOR_NAME,
+    EXTRACTOR_VERSION,
+    extract_article_spans,
+    extract_entity_facts,
+    extract_spans,
+    tokenize,
+)
 from tasks.eval_entities import evaluate, format_report, load_gold, spans_from_bio
 from tasks.extract import doc_from_text
 from tasks.model import Doc, Paragraph
@@ -113,6 +120,10 @@ def test_type_word_is_kept_apart_in_canonical_names(seed_facts):
 def test_abbreviations_are_expanded_in_organisation_names(seed_facts):
     rows = {r["mention"]: r for r in seed_facts["entities"]}
     assert rows["Đảng bộ TP Cẩm Phả"]["canonical_name"] == "Đảng bộ thành phố Cẩm Phả"
+    assert rows["Đảng bộ TP Cẩm Phả"]["place_key"] == rows["TP Cẩm Phả"]["place_key"]
+    # An organisation bound to a unit level gets the article's place of that level.
+    assert rows["Ban Thường vụ Thành ủy"]["canonical_name"] == "Ban Thường vụ Thành ủy Cẩm Phả"
+    assert rows["Ban Tổ chức"]["canonical_name"] == "Ban Tổ chức" and rows["Ban Tổ chức"]["place_key"] is None
     assert "Hội đồng nhân dân" in rows["HĐND TP Cẩm Phả"]["canonical_name"]
     # Tone marks unified: "Văn hoá" (old style) and "Văn hóa" get one spelling.
     assert rows["Phòng Văn hoá - Thông tin"]["canonical_name"] in ("Phòng Văn hóa - Thông tin", "Phòng Văn hoá - Thông tin")
@@ -200,3 +211,39 @@ def test_f1_targets_on_the_dantri_gold():
     for kind in ("PER", "ORG", "LOC"):
         assert scores[kind]["f1"] >= 0.80, format_report(result)
     assert "newsfacts" in format_report(result)
+
+
+def test_cue_words_type_unknown_names():
+    text = "Kha Dục Danh cho biết anh sẽ đến Reykjavik vào tuần sau."
+    spans = {(text[a:b], kind) for a, b, kind in extract_spans(text)}
+    assert ("Kha Dục Danh", "PER") in spans  # no known surname: the speech verb decides
+    assert ("Reykjavik", "LOC") in spans  # "đến X"
+
+
+def test_names_typed_once_are_recalled_later_in_the_article():
+    later = "Sau đó, Huetter đã tìm kiếm người hiến tặng."
+    first, second = extract_article_spans(["Bác sĩ Gero Huetter đã điều trị cho bệnh nhân.", later])
+    assert [kind for *_, kind in first] == ["PER"]
+    assert [(later[a:b], kind) for a, b, kind in second] == [("Huetter", "PER")]
+    assert extract_spans(later) == []  # alone, the sentence gives no clue
+
+
+def test_conll_gold_is_read_like_jsonl(tmp_path):
+    conll = tmp_path / "gold.conll"
+    conll.write_text("Ông O\nNguyễn B-PER\nAn I-PER\nđến O\nHuế B-LOC\n\nBộ B-ORG\nY I-ORG\ntế I-ORG\n", encoding="utf-8")
+    sentences = load_gold(conll)
+    assert [spans_from_bio(tags) for _, tags in sentences] == [[(1, 3, "PER"), (4, 5, "LOC")], [(0, 3, "ORG")]]
+    result = evaluate(conll, baseline=False)
+    assert result["sentences"] == 2
+    assert result["systems"]["newsfacts"]["scores"]["overlap"]["ALL"]["recall"] > 0
+
+
+def test_foreign_names_codes_and_formulas():
+    def spans(text: str) -> set[tuple[str, str]]:
+        return {(text[a:b], kind) for a, b, kind in extract_spans(text)}
+
+    assert ("Timothy Ray Brown", "PER") in spans("Ông được biết đến khi Timothy Ray Brown khỏi bệnh.")
+    assert spans("Máy xử lý khí Hydro Sunfua H2S và khí Amoniac NH3 trong bể.") == set()
+    assert spans("Chuyến bay VJ963 hạ cánh lúc 12h.") == set()
+    assert ("Washington Post", "ORG") in spans("Tờ Washington Post đưa tin hôm qua.")
+    assert ("UBND", "ORG") in spans("Đại diện UBND cho biết.")

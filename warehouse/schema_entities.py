@@ -25,11 +25,13 @@ ENTITIES = Table(
         col("type", pa.string(), "PER, ORG, LOC, FACILITY (chợ, đền, cầu, Trung tâm thương mại…) or PROJECT (Dự án …).", False),
         col("canonical_name", pa.string(), "Name with the type word kept apart ('Dương Huy' for 'xã Dương Huy'), tone marks unified, "
             "abbreviations expanded in organisation names ('HĐND TP Cẩm Phả' → 'Hội đồng nhân dân thành phố Cẩm Phả'); "
+            "organisations bound to a unit get the article's place ('Ban Thường vụ Thành ủy' → 'Ban Thường vụ Thành ủy Cẩm Phả'); "
             "for a 'coref' row the name of the place referred to.", False),
         col("unit_type", pa.string(), "Type word of a place or facility as normalised: tỉnh, thành phố, quận, huyện, thị xã, phường, xã, "
             "thị trấn, thôn, vịnh, sông, chợ, đền…; null when the name stands alone."),
         col("place_key", pa.string(), "Key of the place in `places` (level:name, e.g. 'district:cẩm phả'); shared by 'Cẩm Phả', "
-            "'TP Cẩm Phả' and a 'thành phố' that refers back to it. Null for non-places."),
+            "'TP Cẩm Phả' and a 'thành phố' that refers back to it; for an organisation, the place it belongs to. "
+            "Null otherwise."),
         col("method", pa.string(), "How it was found: lexicon (known name list or surname), pattern (type word, honorific, title, cue), "
             "coref (a bare 'thành phố'/'tỉnh' resolved to the article's place).", False),
         col("confidence", pa.float32(), "Heuristic confidence in [0, 1] of the type and boundaries.", False),
@@ -92,4 +94,4 @@ ROLES = Table(
     ),
 )
 
-ENTITY_TABLES = (ENTITIES, PLACES, ROLES)
+TABLES = (ENTITIES, PLACES, ROLES)
