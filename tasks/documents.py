@@ -46,9 +46,9 @@ def _issuers() -> dict[str, str]:
 
 
 @cache
-def _type_first_words() -> tuple[str, ...]:
-    """First word of every document type name, lower case ("nghị", "quyết", "luật")."""
-    return tuple(sorted({name.split()[0] for name in _type_by_name()}))
+def _type_word_pattern() -> re.Pattern:
+    """First word of any document type name, lower case ("nghị", "quyết", "luật"): a cheap gate."""
+    return re.compile("|".join(sorted({re.escape(name.split()[0]) for name in _type_by_name()})))
 
 
 _DIGIT = re.compile(r"\d")
@@ -110,7 +110,7 @@ def find_documents_in(text: str, lo: int, hi: int, low: str | None = None) -> li
     taken: list[tuple[int, int]] = []
     # Cheap gates: a named reference needs a type word, a bare one a "/" or "-" before its code.
     low_segment = (low[lo:hi] if low is not None else text[lo:hi].lower())
-    named = any(word in low_segment for word in _type_first_words())
+    named = _type_word_pattern().search(low_segment) is not None
     matches = [("named", m) for m in pats["named"].finditer(text, lo, hi)] if named else []
     if "/" in low_segment or "-" in low_segment:
         matches += [("bare", m) for m in pats["bare"].finditer(text, lo, hi)]

@@ -295,6 +295,7 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
 
 _HAS_DIGIT = re.compile(r"\d")
 _FOUR_DIGITS = re.compile(r"\d{4}")
+_CLOCK_HINT = re.compile(r"\d[:hH]|giờ|Giờ|GIỜ|GMT|gmt")
 
 
 def _words_only(text: str, lo: int, hi: int, pub: date | None, low: str) -> list[Period]:
@@ -302,7 +303,8 @@ def _words_only(text: str, lo: int, hi: int, pub: date | None, low: str) -> list
     pats = _patterns()
     out: list[Period] = []
     relative = _relative()
-    for m in pats["relative"].finditer(text, lo, hi):
+    has_relative = any(word in low for word in _relative_last_words())
+    for m in pats["relative"].finditer(text, lo, hi) if has_relative else ():
         if pats["counted_before"].search(text, max(lo, m.start() - 12), m.start()):
             continue  # "3-5 năm sau", "chưa đầy 1 tuần sau": a duration, not next year/week
         unit, offset = relative[re.sub(r"\s+", " ", m.group(0).lower())]
@@ -317,6 +319,12 @@ def _words_only(text: str, lo: int, hi: int, pub: date | None, low: str) -> list
         gran = {"yearly": "year", "quarterly": "quarter", "monthly": "month", "weekly": "range", "daily": "day"}[rec]
         out.append(Period(m.start(), m.end(), None, None, gran, recurrence=rec))
     return out
+
+
+@cache
+def _relative_last_words() -> tuple[str, ...]:
+    """Last word of every relative phrase ("nay", "qua", "tới"): a sentence without any has none."""
+    return tuple(sorted({phrase.lower().split()[-1] for phrase in _relative()}))
 
 
 def _before_unit(text: str, pos: int, hi: int) -> bool:
@@ -404,8 +412,8 @@ def find_periods_in(text: str, lo: int, hi: int, published: date | None, low: st
 
 def time_of_day_spans(text: str, lo: int, hi: int, low: str | None = None) -> list[tuple[int, int]]:
     """Clock times and time zones ("17:00", "10h30", "GMT+7"): not periods, never quantities."""
-    if _HAS_DIGIT.search(text, lo, hi) is None:
-        return []  # every clock time and time zone has a digit
+    if _CLOCK_HINT.search(text, lo, hi) is None:
+        return []  # every clock time has ":" or "<digit>h" or "giờ", every time zone "GMT"
     low = lower_view(text) if low is None else low
     return [(m.start(), m.end()) for m in _patterns()["time_of_day"].finditer(low, lo, hi)]
 

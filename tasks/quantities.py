@@ -74,7 +74,8 @@ def _alternation(phrases, lower: bool = False) -> str:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower())
+    """Lower case with single spaces: the form lexicon phrases are compared in."""
+    return " ".join(text.lower().split())
 
 
 @cache
@@ -176,7 +177,8 @@ def _patterns() -> dict[str, re.Pattern]:
         "fraction_cue": re.compile(
             rf"(?:^|[\s(])(?:{_alternation(word_list('qty_fraction_cues.txt'), lower=True)})\s+$"
         ),  # low
-        "words": re.compile(rf"(?<![\w])(?:{word_alt})(?:\s+(?:{word_alt}))*(?![\w])"),  # low
+        # no look-behind in front, so the engine skips to possible first letters; callers check the left edge
+        "words": re.compile(rf"(?:{word_alt})(?:\s+(?:{word_alt}))*(?![\w])"),  # low
         "mult": re.compile(rf"\s*(?P<m>(?:{mult_alt})(?:\s+(?:{mult_alt}))*)(?![\w])"),
         "digit_before": re.compile(r"\d\s*$"),
         "duration_cue": re.compile(
@@ -465,18 +467,32 @@ def _dashed_unit_candidates(text: str, lo: int, hi: int) -> list[_Candidate]:
     return out
 
 
+def _word_runs(low: str, lo: int, hi: int):
+    """Runs of number words in low[lo:hi] that start a word ("hàng trăm", "mười lăm")."""
+    pattern = _patterns()["words"]
+    pos = lo
+    while (m := pattern.search(low, pos, hi)) is not None:
+        start = m.start()
+        if start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
+            pos = start + 1  # inside a word ("khai" holds "hai"): look again just after
+            continue
+        yield m
+        pos = m.end()
+
+
 def _word_candidates(text: str, low: str, lo: int, hi: int) -> list[_Candidate]:
     pats = _patterns()
     out = []
     not_alone = _not_alone()
-    for m in pats["words"].finditer(low, lo, hi):
+    for m in _word_runs(low, lo, hi):
         written = text[m.start() : m.end()].split()
         if written[0][0].isupper() and m.start() != lo or any(w[0].isupper() for w in written[1:]):
             continue  # "Năm", "Ba Lan": capitalised number words are names unless they open the sentence
         words = m.group(0).split()
         while len(words) > 1 and parse_number_words(words) is None and words[-1] in _units():
             words.pop()  # "hai năm", "cách đây một năm": the last word is the unit ("năm" = year)
-        m = pats["words"].match(low, m.start(), m.start() + len(" ".join(words))) if words != m.group(0).split() else m
+        if words != m.group(0).split():
+            m = pats["words"].match(low, m.start(), m.start() + len(" ".join(words)))
         if m is None:
             continue
         first = number_words()[words[0]]
