@@ -13,6 +13,7 @@ from tasks.model import Article, Doc, Paragraph, Reject
 from tasks.sentences import split_sentences
 from tasks.settings import PIPELINE_VERSION
 from tasks.stage import run_cpu_bound, stage_task
+from tasks.textnorm import find_abbreviations
 from warehouse.failpoints import checkpoint
 
 # The fact extractors: (module, function). Each function takes a Doc and returns {table: rows};
@@ -45,6 +46,11 @@ def doc_from_text(text: str, published_at: datetime | None = None, article_id: s
         paragraphs.append(Paragraph(i, "body", line, char_start=pos, char_end=pos + len(line)))
         pos += len(line) + 1
     return Doc(article_id, text, split_sentences(paragraphs), paragraphs, published_at)
+
+
+def extract_text(text: str, published_at: datetime | None = None, article_id: str = "") -> dict[str, list[dict]]:
+    """Every fact of one free text, as the Python face of the extractor: {table: rows with spans}."""
+    return extract_facts(doc_from_text(text, published_at, article_id))
 
 
 def doc_from_article(article: Article) -> Doc:
@@ -80,6 +86,7 @@ def article_rows(article: Article, doc: Doc, run_id: str) -> dict[str, list[dict
             "tags": article.tags, "og_image": article.og_image, "n_paragraphs": len(article.paragraphs),
             "n_sentences": len(doc.sentences), "n_images": len(article.images), "n_chars": len(article.text),
             "quality_flags": article.quality_flags, "text": article.text,
+            "abbreviations": sorted({(abbr, expansion) for _, _, abbr, expansion in find_abbreviations(article.text)}),
             "fetched_at": article.fetched_at or datetime.now(timezone.utc), "loaded_at": datetime.now(timezone.utc),
             "run_id": run_id, "pipeline_version": PIPELINE_VERSION, "extractor_versions": extractor_versions(),
         }],

@@ -181,6 +181,7 @@ def _patterns() -> dict[str, re.Pattern]:
         "words": re.compile(rf"(?:{word_alt})(?:\s+(?:{word_alt}))*(?![\w])"),  # low
         "mult": re.compile(rf"\s*(?P<m>(?:{mult_alt})(?:\s+(?:{mult_alt}))*)(?![\w])"),
         "digit_before": re.compile(r"\d\s*$"),
+        "half_before": re.compile(r"(?<![\w])nửa\s+$"),  # low
         "duration_cue": re.compile(
             rf"(?:^|[\s(])(?:{_alternation(word_list('qty_duration_cues.txt'), lower=True)})\s+$"
         ),  # low
@@ -279,8 +280,8 @@ def _counted_object(text: str, pos: int, hi: int) -> tuple[str | None, int]:
         seg_end, n, pos2 = end + 1, 0, end + 1
         while n < 2:
             w = pats["word"].match(text, pos2, hi)
-            if not w or _key(w.group(1)) in stops or not w.group(1).islower():
-                break
+            if not w or _key(w.group(1)) in stops or not w.group(1).islower() or w.group(1) in number_words():
+                break  # "ba sản phẩm, một là …": a number word starts a new item
             pos2, n = w.end(), n + 1
         after = text[pos2:hi].lstrip()
         closes = after == "" or after[0] in ",;.)(…" or (
@@ -501,6 +502,12 @@ def _word_candidates(text: str, low: str, lo: int, hi: int) -> list[_Candidate]:
             if pats["digit_before"].search(low, max(lo, m.start() - 3), m.start()):
                 continue  # the multiplier of a digit number ("5.000 tỷ") that was not a quantity
             kind = "mult_words"  # "nhà máy nghìn tỷ đồng": kept only before a currency
+            half = pats["half_before"].search(low, max(lo, m.start() - 5), m.start())
+            if half:  # "giá nửa triệu đồng" = 500.000 đồng
+                parsed = parse_number_words(words)
+                if parsed is not None:
+                    out.append(_Candidate(half.start(), m.end(), [parsed[0] / 2], False, None, kind))
+                continue
         elif first.kind in ("tail", "tens", "filler"):
             continue
         if len(words) == 1 and words[0] in not_alone:
@@ -571,6 +578,21 @@ def _shared_tail(text: str, low: str, lo: int, hi: int, end: int, claimed: list[
     return _range_links()[_key(link.group("l"))], second[0]
 
 
+def _shared_factor(first: float, second: Quantity) -> float:
+    """What the first number of "1,2 đến 5 triệu đồng" is multiplied by to share the second's unit.
+
+    A first number a thousand times the second is already whole ("500.000 đến 50 triệu đồng");
+    money written "400 đến 600.000 đồng" drops the thousands of the first number, so it gets them back.
+    """
+    if first >= 1000 * second.value:
+        return 1.0
+    factor = second.normalized_value / second.value if second.value else 1.0
+    if second.normalized_unit in _CURRENCIES and factor == 1.0 and first * 100 < second.value:
+        while first * factor * 1000 <= second.value:
+            factor *= 1000
+    return factor
+
+
 def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: list[tuple[int, int]],
                  allow_shared: bool = True) -> list[Quantity]:
     if c.kind == "fraction":
@@ -615,7 +637,7 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
     elif shared is not None:
         second = shared[1]
         normalized_unit = second.normalized_unit
-        factor = second.normalized_value / second.value if second.value else 1.0
+        factor = _shared_factor(values[0], second)
         obj = second.counted_object
     else:
         normalized_unit = unit.normalized if unit else "count"
@@ -655,7 +677,7 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
         kind, second = shared
         second_unit_written = second.unit_written
         first_comp, second_comp = ("≥", "≤") if kind == "range" else (comparator, second.comparator)
-        first = Quantity(comp_start, end, values[0], second_unit_written, values[0] * (second.normalized_value / second.value if second.value else 1.0),
+        first = Quantity(comp_start, end, values[0], second_unit_written, values[0] * factor,
                          normalized_unit, first_comp, approx or first_comp == "≈", direction, obj, metric, start)
         second = Quantity(second.start, second.end, second.value, second.unit_written, second.normalized_value,
                           second.normalized_unit, second_comp, second.approximate, direction or second.direction,

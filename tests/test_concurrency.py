@@ -57,8 +57,7 @@ def overlapped(runs: list[dict]) -> bool:
                for i, a in enumerate(runs) for b in runs[i + 1:])
 
 
-def test_two_flow_runs_started_together_with_overlapping_inputs_end_like_one_run(folders, one_run, tmp_path,
-                                                                                  prefect_harness):
+def test_two_flow_runs_started_together_with_overlapping_inputs_end_like_one_run(folders, one_run, tmp_path):
     root = tmp_path / "wh"
     procs = [start_driver("flow", root, [folders["x"], folders["y"]], tmp_path / "a.log"),
              start_driver("flow", root, [folders["y"], folders["z"]], tmp_path / "b.log")]

@@ -11,15 +11,20 @@ import sys
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import duckdb
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from hostile import write_good_corpus
-from killsweep_driver import HALF_WRITE_POINT, run_bare
-from warehouse.store import STAGING, Warehouse
-from warehouse.tables import TABLES
+from killsweep_driver import (
+    HALF_WRITE_POINT,
+    assert_readable_without_duplicates,
+    comparable,
+    diff_summary,
+    run_bare,
+    staging_leftovers,
+    table_rows,
+)
+from warehouse.store import STAGING
 
 pytestmark = pytest.mark.killsweep
 
@@ -27,8 +32,6 @@ REPO = Path(__file__).resolve().parents[1]
 DRIVER = REPO / "tests" / "killsweep_driver.py"
 BATCH_SIZE = 4
 ARTICLES = 26  # 24 files + a JSON Lines file of 2 records; 7 batches with the empty file
-CORE_TABLES = {"articles", "paragraphs", "sentences", "images", "rejects"}
-VOLATILE = {"run_id", "batch_id", "loaded_at", "rejected_at"}  # differ between any two runs by design
 
 # (mode, "<point>:<n>"): the n-th time the run reaches <point>, it is SIGKILLed.
 FLOW_POINTS = [  # the real Prefect flow (embedded server) in the subprocess, stages inline in the flow process
@@ -121,82 +124,12 @@ def killed(corpus, tmp_path_factory):
     bare_pool.shutdown(cancel_futures=True)
 
 
-def table_rows(root: Path, name: str) -> list[dict]:
-    return Warehouse(str(root)).read_table(name).to_pylist()
-
-
-def comparable(root: Path) -> dict[str, list[str]]:
-    """Every table but the run logs as sorted rows: whole rows (minus per-run columns) for the core tables, keys
-    for the fact tables (their attributes follow extractor code that other engineers edit while the sweep runs)."""
-    out = {}
-    for name, table in TABLES.items():
-        if name in {"runs", "fetches"}:
-            continue
-        rows = table_rows(root, name)
-        if name in CORE_TABLES:
-            rows = [{k: v for k, v in r.items() if k not in VOLATILE} for r in rows]
-        else:
-            rows = [{k: r[k] for k in table.key} for r in rows]
-        out[name] = sorted(json.dumps(r, sort_keys=True, default=str, ensure_ascii=False) for r in rows)
-    return out
-
-
 @pytest.fixture(scope="module")
 def reference(corpus, tmp_path_factory) -> dict[str, list[str]]:
     root = tmp_path_factory.mktemp("reference") / "wh"
     summary = run_bare([str(corpus)], str(root), BATCH_SIZE)
     assert summary["status"] == "completed" and summary["new"] == ARTICLES and summary["rejected"] == 1
     return comparable(root)
-
-
-def stray_files(root: Path, hidden_allowed: bool) -> list[str]:
-    """Files in table folders other than complete Parquet files. Hidden temporaries ('.name.tmp-…') are
-    invisible to readers, so they are allowed while a crashed run awaits recovery, not after it."""
-    bad = []
-    for name in TABLES:
-        folder = root / name
-        for path in folder.rglob("*") if folder.exists() else []:
-            if path.is_dir() or hidden_allowed and path.name.startswith((".", "_")):
-                continue
-            if path.suffix != ".parquet":
-                bad.append(f"{path.relative_to(root)} (not a .parquet file)")
-                continue
-            try:
-                pq.read_metadata(path)
-            except Exception as exc:  # noqa: BLE001 - any unreadable file is the finding
-                bad.append(f"{path.relative_to(root)} (unreadable: {exc})")
-    return bad
-
-
-def assert_readable_without_duplicates(root: Path, when: str, recovered: bool) -> None:
-    stray = stray_files(root, hidden_allowed=not recovered)
-    assert not stray, f"{when}: partial or foreign files in table folders: {stray}"
-    con = duckdb.connect()
-    for name, table in TABLES.items():
-        folder = root / name
-        if not folder.exists() or not any(folder.rglob("*.parquet")):
-            continue
-        frame = pd.read_parquet(folder)
-        count = con.sql(f"SELECT count(*) FROM read_parquet('{folder}/**/*.parquet', hive_partitioning=true, "
-                        "union_by_name=true)").fetchall()[0][0]
-        assert count == len(frame), f"{when}: {name}: DuckDB reads {count} rows, pandas {len(frame)}"
-        dupes = frame.duplicated(subset=list(table.key)).sum()
-        assert dupes == 0, f"{when}: {name} has {dupes} duplicate key(s) {table.key}"
-
-
-def staging_leftovers(root: Path) -> list[str]:
-    staging = root / STAGING
-    return [str(p.relative_to(staging)) for p in staging.rglob("*")] if staging.exists() else []
-
-
-def diff_summary(got: dict[str, list[str]], want: dict[str, list[str]]) -> str:
-    lines = []
-    for name in want:
-        missing, extra = set(want[name]) - set(got.get(name, [])), set(got.get(name, [])) - set(want[name])
-        if missing or extra or len(got.get(name, [])) != len(want[name]):
-            lines.append(f"{name}: {len(got.get(name, []))} rows vs {len(want[name])} in the clean run; "
-                         f"{len(missing)} missing, {len(extra)} unexpected; e.g. {sorted(missing)[:1]} {sorted(extra)[:1]}")
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize(("mode", "point"), POINTS, ids=[f"{m}-{p}" for m, p in POINTS])

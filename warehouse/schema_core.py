@@ -39,6 +39,8 @@ ARTICLES = Table(
         col("n_images", pa.int32(), "Number of images."),
         col("n_chars", pa.int32(), "Length of the cleaned text in characters."),
         col("quality_flags", pa.list_(pa.string()), "Warnings about the article, e.g. 'no_published_at: …', 'weekday_mismatch: …'."),
+        col("abbreviations", pa.map_(pa.string(), pa.string()),
+            "Abbreviations used in the text and their expansions (lexicon tasks/lang/vi/abbreviations.tsv), e.g. HĐND → Hội đồng nhân dân."),
         col("text", pa.string(), "Cleaned text: paragraphs joined by newlines. All char offsets in every table point into it."),
         col("fetched_at", TIMESTAMP_UTC, "When the input was read or downloaded."),
         col("loaded_at", TIMESTAMP_UTC, "When this row was committed."),
