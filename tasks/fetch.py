@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tasks.model import Reject, SourceItem
 from tasks.settings import Settings
+from tasks.sources import classify
 from tasks.stage import stage_task
 from warehouse.failpoints import checkpoint
 
@@ -42,10 +43,6 @@ class FetchedBatch:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     seconds: tuple[float, ...] = ()  # (fetch,)
-
-
-def is_web(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
 
 
 def source_label(path: Path) -> str:
@@ -94,7 +91,7 @@ def _walk(root: Path, found: Discovery) -> list[Path]:
 def discover(sources: list[str], settings: Settings, warehouse: str, known_pages: dict[str, str] | None = None) -> Discovery:
     """All inputs of all sources. Web sources are downloaded into the raw archive here."""
     total = Discovery()
-    web = [s for s in sources if is_web(s) or s.endswith(".toml")]
+    web = [s for s in sources if s.endswith(".toml") or classify(s).kind != "path"]  # URLs, feeds, URL lists
     for source in sources:
         if source not in web:
             _merge(total, discover_local(source, settings))

@@ -10,7 +10,6 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -54,30 +53,14 @@ def plain_article(title: str, body: str) -> str:
     return f"{title}\n\n{body}\n"
 
 
-# ---------------------------------------------------------------- the hostile catalogue
+# ---------------------------------------------------------------- hostile inputs
 
 
-@dataclass(frozen=True)
-class Hostile:
-    """One kind of hostile input: how to write it and what must become of it.
-
-    `expect` is "reject" (rejected at fetch/clean/extract with a reason containing `reason`),
-    "load" (loaded as `articles` articles), "skip" (counted as skipped with its reason), or
-    "any" (either loaded or rejected with a reason: the run must only survive it intact).
-    """
-
-    name: str
-    write: Callable[[Path], None]
-    expect: str
-    reason: str = ""
-    articles: int = 1
-
-
-def _bytes(name: str, data: bytes) -> Callable[[Path], None]:
+def bytes_file(name: str, data: bytes) -> Callable[[Path], None]:
     return lambda folder: (folder / name).write_bytes(data)
 
 
-def _text(name: str, text: str, encoding: str = "utf-8") -> Callable[[Path], None]:
+def text_file(name: str, text: str, encoding: str = "utf-8") -> Callable[[Path], None]:
     return lambda folder: (folder / name).write_bytes(text.encode(encoding))
 
 
@@ -126,37 +109,49 @@ def many_paragraphs(count: int) -> str:
     return plain_article("Bài có mười nghìn đoạn", body)
 
 
-def tcvn3_bytes() -> bytes:
-    """'Hà Nội thu hút 120 dự án' in TCVN3 (ABC), the pre-Unicode 8-bit font encoding (from tasks/lang/vi/enc_tcvn3.tsv)."""
-    from tasks.encodings import encode_legacy
+def encode_legacy(text: str, encoding: str) -> bytes:
+    """Text in TCVN3 ("tcvn3") or VNI ("vni") bytes, by inverting the decoding tables of tasks/lang/vi/."""
+    from tasks.lexicon import table
 
-    return encode_legacy(plain_article("Hà Nội thu hút đầu tư", "Thành phố Hà Nội thu hút 120 dự án trong năm 2019."),
-                         "tcvn3")
+    name = {"tcvn3": "enc_tcvn3.tsv", "vni": "enc_vni.tsv"}[encoding]
+    inverse: dict[str, bytes] = {}
+    for row in table(name):
+        inverse.setdefault(row[1], bytes.fromhex(row[0]))
+    out = bytearray()
+    for ch in unicodedata.normalize("NFC", text):
+        out += ch.encode("ascii") if ord(ch) < 128 else inverse[ch]
+    return bytes(out)
+
+
+def tcvn3_bytes() -> bytes:
+    """TCVN3 has no upper-case toned letters, so the sample keeps capitals unaccented."""
+    return encode_legacy(plain_article("Thành phố Hà Nội thu hút đầu tư nước ngoài",
+                                       "Năm 2019, thành phố đã thu hút 120 dự án mới với tổng vốn 3.500 tỷ đồng."), "tcvn3")
 
 
 def vni_bytes() -> bytes:
-    from tasks.encodings import encode_legacy
+    return encode_legacy(plain_article("Đà Nẵng phát triển du lịch biển",
+                                       "Đà Nẵng đón 8 triệu lượt khách trong năm 2019, tăng 15% so với năm trước."), "vni")
 
-    return encode_legacy(plain_article("Đà Nẵng phát triển du lịch", "Đà Nẵng đón 8 triệu lượt khách trong năm 2019."),
-                         "vni")
+
+def to_cp1258(text: str) -> bytes:
+    """Windows-1258 as Vietnamese Windows wrote it: base letters precomposed (â, ơ, đ…), tone marks combining."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        parts = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append(base + "".join(c for c in parts if c in tones))
+    return "".join(out).encode("cp1258")
 
 
 def cp1258_bytes() -> bytes:
-    text = plain_article("Cần Thơ xây cầu mới", "Cần Thơ đầu tư 2.000 tỷ đồng xây cầu mới trong năm 2021.")
-    return unicodedata.normalize("NFD", text).encode("cp1258", errors="strict") if _cp1258_ok(text) else b""
-
-
-def _cp1258_ok(text: str) -> bool:
-    try:
-        unicodedata.normalize("NFD", text).encode("cp1258")
-        return True
-    except UnicodeEncodeError:
-        return False
+    return to_cp1258(plain_article("Cần Thơ xây cầu mới", "Cần Thơ đầu tư 2.000 tỷ đồng xây cầu mới trong năm 2021."))
 
 
 def mixed_encodings_bytes() -> bytes:
     head = plain_article("Bình Dương tăng thu ngân sách", "Thu ngân sách đạt 60.000 tỷ đồng trong năm 2020.").encode("utf-8")
-    tail = "Dòng cuối cùng ghi bằng bảng mã cũ: tăng 15%.\n".encode("cp1258", errors="replace")
+    tail = to_cp1258("Dòng cuối cùng ghi bằng bảng mã cũ: tăng 15%.\n")
     return head + tail
 
 

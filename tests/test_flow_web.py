@@ -34,3 +34,17 @@ def test_site_of_200_pages_loads_all_then_a_rerun_fetches_no_article(tmp_path, m
         assert second["new"] == second["changed"] == 0 and second["balanced"]
         assert second["web"]["listings_not_modified"] == 4 and second["web"]["discovered"] == 0
     assert len(pd.read_parquet(f"{warehouse}/articles")) == 200
+
+
+def test_discover_mixes_a_folder_and_a_file_of_urls(tmp_path, seed_folder):
+    from tasks.fetch import discover
+    from webfixtures import fast_settings
+
+    routes, paths = news_site(3)
+    with LocalSite(routes) as site:
+        url_list = tmp_path / "urls.txt"
+        url_list.write_text("# today's picks\n" + "\n".join(site.url(p) for p in paths) + "\n", encoding="utf-8")
+        found = discover([str(seed_folder), str(url_list)], fast_settings(tmp_path), str(tmp_path / "wh"))
+    assert sorted(i.uri for i in found.items if i.uri.startswith("http")) == sorted(site.url(p) for p in paths)
+    assert [i.source for i in found.items if not i.uri.startswith("http")] == ["seeds"]
+    assert found.discovered == 4 and not found.rejects

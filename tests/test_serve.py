@@ -150,3 +150,62 @@ def test_serve_runs_on_schedule_and_stops_cleanly_on_sigterm(tmp_path, httpserve
 def run_deployment_on(server, run_deployment, name: str):
     with server.settings():
         return run_deployment(name, timeout=90, poll_interval=1)
+
+
+# ----------------------------------------------------------------- reprocess (in-process, temporary API)
+
+def _age_articles(warehouse: Path, article_ids: set[str], old_versions: str) -> None:
+    """Pretend older extractors wrote these articles: rewrite their extractor_versions in place."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    for part in (warehouse / "articles").rglob("*.parquet"):
+        table = pq.read_table(part, partitioning=None)
+        column = table.schema.get_field_index("extractor_versions")
+        stale = pc.is_in(table["article_id"], pa.array(sorted(article_ids)))
+        aged = pc.if_else(stale, pa.scalar(old_versions), table["extractor_versions"])
+        pq.write_table(table.set_column(column, table.schema.field(column), aged), part)
+
+
+def test_reprocess_reextracts_only_stale_articles_from_stored_raw_inputs(prefect_harness, tmp_path, httpserver):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.ingest import ingest
+    from tasks.extract import extractor_versions
+    from test_dask import SYNTHETIC
+    from warehouse.store import Warehouse
+
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "001_cau_cua_luc.txt").write_text(SYNTHETIC, encoding="utf-8")
+    web_text = SYNTHETIC.replace("cầu Cửa Lục 3", "cảng Hòn Gai").replace("1.400 tỷ", "2.100 tỷ")
+    httpserver.expect_request("/tin/cang-hon-gai.txt").respond_with_data(
+        web_text.encode("utf-8"), content_type="text/plain; charset=utf-8")
+    url = httpserver.url_for("/tin/cang-hon-gai.txt")
+    warehouse = tmp_path / "wh"
+    first = ingest(sources=[str(folder), url], warehouse=str(warehouse))
+    assert first["new"] == 3
+    articles = Warehouse(str(warehouse)).read_table("articles").to_pylist()
+    by_input = {Path(a["input_uri"]).name: a for a in articles}
+    stale = {by_input[SEED.name]["article_id"], by_input["cang-hon-gai.txt"]["article_id"]}
+    assert by_input["cang-hon-gai.txt"]["raw_location"].startswith("archive:")
+    _age_articles(warehouse, stale, "quantities=0.0.1")
+    requests = len(httpserver.log)
+
+    result = CliRunner().invoke(app, ["reprocess", "-w", str(warehouse)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+    assert len(httpserver.log) == requests  # the web page came from the raw archive, not the web
+    after = {a["article_id"]: a for a in Warehouse(str(warehouse)).read_table("articles").to_pylist()}
+    assert {a["extractor_versions"] for a in after.values()} == {extractor_versions()}
+    runs = {r["run_id"]: r for r in Warehouse(str(warehouse)).read_table("runs").to_pylist()}
+    (reprocess_id,) = set(runs) - {first["run_id"]}
+    assert (runs[reprocess_id]["discovered"], runs[reprocess_id]["articles_changed"]) == (2, 2)
+    assert {aid for aid, a in after.items() if a["run_id"] == reprocess_id} == stale
+    untouched = by_input["001_cau_cua_luc.txt"]
+    assert after[untouched["article_id"]]["run_id"] == first["run_id"]
+    quantities = Warehouse(str(warehouse)).read_table("quantities", ["article_id", "mention"]).to_pylist()
+    assert any(q["mention"].startswith("2.100 tỷ") for q in quantities)  # the archived page's facts are back
