@@ -6,7 +6,7 @@ import json
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -243,6 +243,7 @@ def run_benchmark(sizes: list[int], source: Path | None = None, out: Path | None
     started = datetime.now(timezone.utc)
     try:
         results = {"started_at": started.isoformat(timespec="seconds"), "machine": machine_info(),
+                   "settings": {k: v for k, v in asdict(load_settings()).items() if not k.startswith("http_")},
                    "code_state": code_state(), "source": str(source), "batch_size": batch_size,
                    "warm_up": warm_up(source, workdir, batch_size), "sizes": []}
         results["peer"] = peer_comparison(source, peer_sentences)
@@ -326,9 +327,11 @@ def evaluate_targets(results: dict) -> list[dict]:
             "not measured (run with --include-100k); see the growth per size below")
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
-        grow = [_phase(s, "bare")["peak_rss_mb"] - _phase(s, "bare")["start_rss_mb"] for s in (small, large)]
-        per_1k = (grow[1] - grow[0]) / ((large["size"] - small["size"]) / 1000)
-        add("RSS grows with batch size, not corpus size", "~0 MB per 1k more articles (bare run, over its start)",
+        # Absolute peaks, not peak minus start: CPython rarely hands freed memory back, so "over its
+        # start" hides growth. Conservative: earlier phases' leftovers count against the larger size.
+        peaks = [_phase(s, "bare")["peak_rss_mb"] for s in (small, large)]
+        per_1k = (peaks[1] - peaks[0]) / ((large["size"] - small["size"]) / 1000)
+        add("RSS grows with batch size, not corpus size", "~0 MB more peak RSS per 1k more articles (bare run)",
             round(per_1k, 1), per_1k < 5.0, f"{small['size']}->{large['size']}",
             f"{per_1k:.1f} MB more peak per 1k articles" if per_1k >= 5.0 else "")
     return targets
@@ -358,6 +361,8 @@ def markdown(results: dict) -> str:
              f"Code: commit {results['code_state']['commit']} + {results['code_state']['files_changed_since_commit']} "
              f"changed file(s); extractors {results['code_state']['extractor_versions']}.", "",
              f"Source corpus: `{results['source']}` replicated to N distinct articles; batch size {results['batch_size']}.",
+             "", "Settings: " + ", ".join(f"{k}={v}" for k, v in results.get("settings", {}).items()
+                                          if k not in ("warehouse", "http_user_agent")),
              "", "## Embedded Prefect start", "",
              f"First flow call on {results['warm_up']['articles']} articles: {results['warm_up']['first_flow_call_s']} s; "
              f"second: {results['warm_up']['second_flow_call_s']} s; start cost ≈ {results['warm_up']['embedded_start_s']} s "

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from prefect.runtime import flow_run
 
 from flows.ingest import ingest
 from tasks.sources import NamedSource
@@ -38,7 +36,6 @@ class DeploymentSpec:
     cron: str | None = None
     interval_s: float | None = None
     timezone: str = DEFAULT_TIMEZONE
-    extra: dict = field(default_factory=dict)
 
     @property
     def file_entrypoint(self) -> str:
@@ -62,7 +59,7 @@ def source_deployment(source: NamedSource, warehouse: str | None, interval_s: fl
         name=source.name,
         entrypoint="flows.ingest.ingest",
         parameters={"sources": [source.url], **_warehouse_parameter(warehouse)},
-        tags=[source.name, source.kind],
+        tags=[f"source:{source.name}", f"kind:{source.kind}"],  # the tag convention of `newsfacts run`
         description=f"Ingest the {source.kind} {source.url}",
         cron=cron,
         interval_s=interval,

@@ -8,6 +8,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import compress
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,6 +23,8 @@ EXTRACTOR_VERSION = "1.0.0"
 
 # Words, acronyms (TT-VH, GD&ĐT, TP.HCM), numbers, and single punctuation marks.
 _TOKEN = re.compile(r"\w+(?:[.&'’\-/]\w+)*|[^\w\s]")
+# A token with the whitespace before it (str.split and \s agree on what whitespace is).
+_SPACED_TOKEN = re.compile(r"(\s*)(" + _TOKEN.pattern + ")")
 _CONNECTORS = frozenset({"và", "&", "-", "–"})
 # Generic unit words that refer back to the article's place when written without a name.
 _COREF_TYPES = frozenset({"thành phố", "tỉnh", "huyện", "quận", "thị xã"})
@@ -44,15 +48,18 @@ class Token(NamedTuple):
     word: bool  # a word or number, not punctuation
     vietnamese: bool  # shaped like a Vietnamese syllable
     interesting: bool  # capitalised, an acronym, or the first word of some lexicon phrase
+    name: bool  # may be part of a name: a capitalised word that is not in ent_not_names
+    initials: bool  # dotted initials ("B.A.")
 
 
 class Tokens(list):
-    """The tokens of one sentence with their offsets in the article text."""
+    """The tokens of one sentence with their offsets in the article text and their keys (for lexicon probes)."""
 
     def __init__(self):
         super().__init__()
         self.starts: list[int] = []
         self.ends: list[int] = []
+        self.keys: list[str] = []
 
 
 @dataclass
@@ -92,18 +99,19 @@ class Lexicon:
             self.by_first.setdefault(k[0], set()).add(len(k))
         self.by_first = {k: tuple(sorted(v, reverse=True)) for k, v in self.by_first.items()}
 
-    def longest(self, tokens: list[Token], i: int) -> int:
+    def longest(self, tokens: Tokens, i: int) -> int:
         """Length of the longest entry starting at token i (0 if none)."""
-        lengths = self.by_first.get(tokens[i].key) if i < len(tokens) else None
+        keys = tokens.keys
+        lengths = self.by_first.get(keys[i]) if i < len(keys) else None
         if not lengths:
             return 0
         for n in lengths:
-            if i + n <= len(tokens) and (n == 1 or tuple(t.key for t in tokens[i : i + n]) in self.entries):
+            if n == 1 or (i + n <= len(keys) and tuple(keys[i : i + n]) in self.entries):
                 return n
         return 0
 
-    def value(self, tokens: list[Token], i: int, n: int):
-        return self.entries[tuple(t.key for t in tokens[i : i + n])]
+    def value(self, tokens: Tokens, i: int, n: int):
+        return self.entries[tuple(tokens.keys[i : i + n])]
 
     def __contains__(self, keys: tuple[str, ...]) -> bool:
         return keys in self.entries
@@ -141,10 +149,10 @@ def lexicons() -> dict:
         "place_prefixes": frozenset(word_list("ent_place_prefixes.txt")),
         "particles": frozenset(word_list("ent_name_particles.txt")),
     }
-    triggers = set()
-    for name in ("titles", "honorifics", "admin", "geo", "facility", "org_heads", "project"):
-        triggers.update(lex[name].by_first)
-    lex["triggers"] = frozenset(triggers)
+    trigger_lexicons = ("titles", "honorifics", "admin", "geo", "facility", "org_heads", "project")
+    lex["triggers"] = frozenset(k for name in trigger_lexicons for k in lex[name].by_first)
+    # Every trigger phrase in one lexicon: one probe tells whether any trigger rule can fire at a token.
+    lex["trigger_phrases"] = Lexicon({k: None for name in trigger_lexicons for k in lex[name].entries})
     return lex
 
 
@@ -215,44 +223,47 @@ def _is_acronym(text: str) -> bool:
     return upper >= 2 and upper * 5 >= len(letters) * 3
 
 
-_TOKEN_CACHE: dict[str, Token] = {}
+class _TokenCache(dict):
+    """Token of each distinct text, made on first sight."""
+
+    def __missing__(self, text: str) -> Token:
+        return _token(text)
+
+
+_TOKEN_CACHE: dict[str, Token] = _TokenCache()
+_KEY = attrgetter("key")
+_INTERESTING = attrgetter("interesting")
 
 
 def _token(text: str) -> Token:
     key, cap, acronym, word, vietnamese = _features(text)
-    interesting = word and (cap or acronym or key in lexicons()["triggers"])
-    tok = Token(text, key, cap, acronym, word, vietnamese, interesting)
+    lex = lexicons()
+    interesting = word and (cap or acronym or key in lex["triggers"])
+    name = cap and word and text not in lex["not_names"]
+    tok = Token(text, key, cap, acronym, word, vietnamese, interesting, name, bool(_INITIALS.match(text)))
     if len(_TOKEN_CACHE) < 500_000:
         _TOKEN_CACHE[text] = tok
     return tok
 
 
 def tokenize(text: str, offset: int = 0) -> Tokens:
-    """Tokens of `text` (offsets shifted by `offset`): split on spaces, punctuation split off only where present."""
+    """Tokens of `text` (offsets shifted by `offset`): words, acronyms and single punctuation marks."""
     tokens = Tokens()
-    starts, ends, cache = tokens.starts, tokens.ends, _TOKEN_CACHE
-    append, find, pos = tokens.append, text.find, 0
-    for w in text.split():
-        at = find(w, pos)
-        pos = at + len(w)
-        if w.isalnum():
-            append(cache.get(w) or _token(w))
-            starts.append(at + offset)
-            ends.append(pos + offset)
-            continue
-        for m in _TOKEN.finditer(w):
-            piece = m.group()
-            append(cache.get(piece) or _token(piece))
-            starts.append(at + m.start() + offset)
-            ends.append(at + m.end() + offset)
+    starts, ends = tokens.starts, tokens.ends
+    # One regex pass yields (whitespace before, token) pairs that cover the text, so offsets are running sums.
+    spaced = _SPACED_TOKEN.findall(text)
+    tokens.extend(map(_TOKEN_CACHE.__getitem__, [piece for _, piece in spaced]))
+    tokens.keys = list(map(_KEY, tokens))
+    pos = offset
+    for space, piece in spaced:
+        pos += len(space)
+        starts.append(pos)
+        pos += len(piece)
+        ends.append(pos)
     return tokens
 
 
 # --------------------------------------------------------------------------- scanning rules
-
-
-def _is_name_token(tok: Token, lex: dict) -> bool:
-    return tok.cap and tok.word and tok.text not in lex["not_names"]
 
 
 def _cap_run(tokens: list[Token], i: int, lex: dict, max_len: int = 6) -> int:
@@ -260,8 +271,8 @@ def _cap_run(tokens: list[Token], i: int, lex: dict, max_len: int = 6) -> int:
     n = 0
     while i + n < len(tokens) and n < max_len:
         tok = tokens[i + n]
-        if not _is_name_token(tok, lex):
-            if n and tok.text in lex["particles"] and i + n + 1 < len(tokens) and _is_name_token(tokens[i + n + 1], lex):
+        if not tok.name:
+            if n and tok.text in lex["particles"] and i + n + 1 < len(tokens) and tokens[i + n + 1].name:
                 n += 1
                 continue
             break
@@ -274,7 +285,7 @@ def _cap_run(tokens: list[Token], i: int, lex: dict, max_len: int = 6) -> int:
 
 def _person_run(tokens: list[Token], i: int, lex: dict) -> int:
     """Length of a person's name at i: a capitalised run, or dotted initials ("B.A.")."""
-    if i < len(tokens) and _INITIALS.match(tokens[i].text):
+    if i < len(tokens) and tokens[i].initials:
         return 1
     return _cap_run(tokens, i, lex, 5)
 
@@ -297,7 +308,7 @@ def _org_extent(tokens: list[Token], j: int, lex: dict) -> int:
     while j < len(tokens):
         tok = tokens[j]
         prev = tokens[j - 1]
-        if _is_name_token(tok, lex) or (tok.word and tok.acronym):
+        if tok.name or (tok.word and tok.acronym):
             if tok.key in lex["triggers"] and lex["titles"].longest(tokens, j):
                 break
             if tok.key in lex["surnames"] and lex["known"].longest(tokens, j) < 2:
@@ -312,7 +323,7 @@ def _org_extent(tokens: list[Token], j: int, lex: dict) -> int:
         if not tok.word or tok.text in _CONNECTORS:
             # "Văn hoá - Thông tin", "Giáo dục và Đào tạo": a connector between capitalised parts.
             if tok.text in _CONNECTORS and j > name_start and j + 1 < len(tokens) \
-                    and _is_name_token(tokens[j + 1], lex) and not lex["org_heads"].longest(tokens, j + 1):
+                    and tokens[j + 1].name and not lex["org_heads"].longest(tokens, j + 1):
                 j += 1
                 continue
             break
@@ -367,7 +378,7 @@ def _name_follows_words(tokens: Tokens, j: int, lex: dict) -> bool:
     while j < len(tokens):
         n = lex["org_words"].longest(tokens, j)
         if not n:
-            return _is_name_token(tokens[j], lex) or tokens[j].acronym
+            return tokens[j].name or tokens[j].acronym
         j += n
     return False
 
@@ -400,11 +411,15 @@ class SentenceScan:
 def scan_sentence(tokens: Tokens) -> SentenceScan:
     """Mentions in one sentence, left to right; the first rule that fires at a token wins."""
     lex = lexicons()
+    triggers, trigger_phrases = lex["triggers"], lex["trigger_phrases"]
     out = SentenceScan([], [], [])
     resume = 0
-    for i in [k for k, t in enumerate(tokens) if t.interesting]:
+    for i in compress(range(len(tokens)), map(_INTERESTING, tokens)):  # the interesting tokens' indices
         if i < resume:
             continue
+        tok = tokens[i]
+        if not tok.cap and tok.key in triggers and not trigger_phrases.longest(tokens, i):
+            continue  # a lowercase word ("công", "bị") whose phrases are not here: no rule can fire
         at_start = i == 0 or tokens[i - 1].text in _OPENERS
         resume = i + max(_rules_at(tokens, i, at_start, lex, out), 1)
     return out
@@ -413,7 +428,7 @@ def scan_sentence(tokens: Tokens) -> SentenceScan:
 def _rules_at(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceScan) -> int:
     """Apply the rules at token i in order; returns how many tokens the first rule that fired consumed."""
     tok = tokens[i]
-    if tok.cap and _INITIALS.match(tok.text):
+    if tok.cap and tok.initials:
         out.mentions.append(Mention("PER", i, i + 1, "pattern", 0.6))  # "bé B.A."
         return 1
     if tok.key in lex["triggers"]:
@@ -437,7 +452,7 @@ def _title_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: Sentence
     if not n:
         return None
     if n > 1 and tokens[i + n - 1].cap and lex["org_heads"].longest(tokens, i + n - 1) \
-            and i + n < len(tokens) and _is_name_token(tokens[i + n], lex):
+            and i + n < len(tokens) and tokens[i + n].name:
         n -= 1  # "Trưởng Ban Tổ chức": the capitalised head belongs to the organisation
     after = i + n
     run = _person_run(tokens, after, lex)
@@ -543,7 +558,7 @@ def _known_name_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: Sen
         out.mentions.append(Mention("ORG", i, i + run, "pattern", 0.6))  # "Washington Post"
         return run
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-    if n_known == 1 and tok.vietnamese and nxt is not None and _is_name_token(nxt, lex) and nxt.vietnamese \
+    if n_known == 1 and tok.vietnamese and nxt is not None and nxt.name and nxt.vietnamese \
             and not lex["known"].longest(tokens, i + 1) and nxt.key not in lex["triggers"]:
         return None  # "Mỹ Linh", "Nga Thị": a one-syllable country name starting a longer name
     single_vi = n_known == 1 and tok.vietnamese and not tok.acronym
@@ -578,6 +593,7 @@ def _capitalised_run_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out
     return run
 
 
+@lru_cache(maxsize=65536)
 def _camel_case(text: str) -> bool:
     return any(a.islower() and b.isupper() for a, b in zip(text, text[1:]))
 
@@ -663,7 +679,7 @@ def _nested_places(tokens: Tokens, first: int, last: int, lex: dict) -> list[Men
                 out.append(m)
                 i = m.last
                 continue
-        if tokens[i].cap and last - i >= 2 and tuple(t.key for t in tokens[i:last]) in _admin_province_district_keys():
+        if tokens[i].cap and last - i >= 2 and tuple(tokens.keys[i:last]) in _admin_province_district_keys():
             out.append(Mention("LOC", i, last, "lexicon", 0.8, name_first=i, nested=True))
             break
         i += 1
@@ -727,7 +743,7 @@ def _recall_from_memory(tokens: list[Token], unknown: list[tuple[int, int]], mem
         i = first
         while i < last:
             for j in range(last, i, -1):
-                kind = memory.get(tuple(t.key for t in tokens[i:j]))
+                kind = memory.get(tuple(tokens.keys[i:j]))
                 if kind:
                     out.append(Mention(kind, i, j, "lexicon", 0.7, name_first=i))
                     i = j

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -110,7 +111,31 @@ def format_report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def throughput(corpus_dir: str | Path | None = None, passes: int = 10) -> dict:
+    """Articles per second of extract_quantity_facts (quantities, periods, documents) over a corpus folder.
+
+    Docs are built first and one warm-up pass fills the caches; CPU time (time.process_time) is the
+    figure to compare on a shared machine, wall time is reported beside it.
+    """
+    corpus = Path(corpus_dir) if corpus_dir else CORPUS_DIR
+    docs = [corpus_doc(path) for path in sorted(corpus.glob("*.txt")) if path.name != "LICENSE"]
+    for doc in docs:
+        extract_quantity_facts(doc)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(passes):
+        for doc in docs:
+            extract_quantity_facts(doc)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    n = len(docs) * passes
+    return {"articles": n, "cpu_s": cpu, "wall_s": wall, "cpu_articles_per_s": n / cpu, "wall_articles_per_s": n / wall}
+
+
 if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "--throughput":
+        r = throughput(sys.argv[3] if len(sys.argv) > 3 else None, int(sys.argv[2]) if len(sys.argv) > 2 else 10)
+        print(f"{r['articles']} articles: CPU {r['cpu_s']:.2f}s = {r['cpu_articles_per_s']:.0f}/s, "
+              f"wall {r['wall_s']:.2f}s = {r['wall_articles_per_s']:.0f}/s")
+        sys.exit(0)
     if len(sys.argv) < 2:
-        sys.exit("usage: python -m tasks.eval_quantities GOLD.jsonl [CORPUS_DIR]")
+        sys.exit("usage: python -m tasks.eval_quantities GOLD.jsonl [CORPUS_DIR] | --throughput [PASSES] [CORPUS_DIR]")
     print(format_report(evaluate(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)))

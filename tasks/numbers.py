@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from tasks.lexicon import table, word_list
+from tasks.lexicon import table
 
 # Vietnamese writes "." between thousands and "," before decimals: 1.234,5 = 1234.5.
 # A dotted number whose groups are not all three digits ("1.2.3.4") is a version/code, not a number.
@@ -70,7 +70,8 @@ def multipliers() -> dict[str, int]:
 
 @cache
 def words_not_alone() -> frozenset[str]:
-    return frozenset(word_list("qty_number_words_not_alone.txt"))
+    """Number words not read as a count on their own (first column of qty_number_words_not_alone.txt)."""
+    return frozenset(row[0] for row in table("qty_number_words_not_alone.txt"))
 
 
 def multiplier_value(words: list[str]) -> int | None:

@@ -124,6 +124,7 @@ def _patterns() -> dict[str, re.Pattern]:
         "counted_before": re.compile(rf"(?:\d|(?<![\w])(?:{numw}|vài|mấy|nhiều))\s+$"),
         "next_word": re.compile(r"\s*(%|[^\W\d_]+)"),
         "year_after": re.compile(r"\s+\d{4}(?!\d)"),
+        "of_year": re.compile(r"\s+năm\s+(?P<y>\d{4})(?![\w/]|[.,:\-]\d)"),
         # "từ <period> đến nay", "<period> đến nay"
         "until_now": re.compile(r"\s+(?:đến|tới|cho\s+đến|cho\s+tới)\s+(?:nay|hiện\s+nay|hiện\s+tại|bây\s+giờ)(?![\w])", flags),
         "from": re.compile(r"(?:(?<![\w])(?:từ|kể\s+từ)\s+)$", flags),
@@ -223,6 +224,12 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context) -> list[Period]:
         if text[m.end("d")] == "-" and m.group("ctx") != "ngày" and _before_unit(text, m.end(), hi):
             continue  # "từ 3-5 năm", "từ 3-5%": a range of amounts
         start = m.start("ctx") if m.group("ctx") and m.group("ctx").lower() == "ngày" else m.start("d")
+        written_year = pats["of_year"].match(text, m.end(), hi)  # "ngày 30-4 năm 1975"
+        if written_year:
+            p = _day_period(start, written_year.end(), int(written_year.group("y")), mo, d)
+            if p:
+                out.append(replace(p, priority=2))
+            continue
         p = _day_period(start, m.end(), _year_for_day(ctx, mo, d), mo, d)
         if p:
             out.append(replace(p, priority=1))

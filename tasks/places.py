@@ -40,6 +40,7 @@ class Unit:
     path_with_type: str = ""
 
 
+@lru_cache(maxsize=65536)
 def match_key(text: str) -> str:
     """Case- and tone-placement-insensitive key ("Hoà"/"Hòa", "Thuỵ"/"Thụy" agree); spaces collapsed."""
     out = []

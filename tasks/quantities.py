@@ -18,7 +18,7 @@ from functools import cache
 from tasks.documents import DocumentRef, document_rows, find_documents_in
 from tasks.lexicon import table, word_list
 from tasks.model import Doc, Sentence
-from tasks.numbers import multipliers, number_words, parse_number, parse_number_words, words_not_alone
+from tasks.numbers import multipliers, number_words, parse_number, parse_number_words
 from tasks.periods import Period, find_periods_in, lower_view, period_rows, published_date, time_of_day_spans
 
 EXTRACTOR_NAME = "quantities"
@@ -277,7 +277,7 @@ def _counted_object(text: str, pos: int, hi: int) -> tuple[str | None, int]:
             end = w.end()
     # "7 phường, xã", "25 cuộc kiểm tra, giám sát, thanh tra": short coordinated nouns after commas
     while text.startswith(",", end):
-        seg_end, n, pos2 = end + 1, 0, end + 1
+        n, pos2 = 0, end + 1
         while n < 2:
             w = pats["word"].match(text, pos2, hi)
             if not w or _key(w.group(1)) in stops or not w.group(1).islower() or w.group(1) in number_words():
@@ -289,7 +289,7 @@ def _counted_object(text: str, pos: int, hi: int) -> tuple[str | None, int]:
         )
         if n == 0 or not closes:
             break
-        end = seg_end = pos2
+        end = pos2
     return text[start:end], end
 
 
@@ -375,6 +375,11 @@ def _metric(text: str, low: str, lo: int, anchor: int, has_link_or_direction: bo
 
 def _following_phrase(text: str, pos: int, hi: int) -> str | None:
     """Noun phrase right after a number ("57% kế hoạch tỉnh giao", "2.000 báo đen")."""
+    return _following_phrase_span(text, pos, hi)[0]
+
+
+def _following_phrase_span(text: str, pos: int, hi: int) -> tuple[str | None, int]:
+    """The lower-case noun phrase right after `pos` and where it ends (`pos` when there is none)."""
     pats, stops, words, end = _patterns(), _stops(), [], pos
     for _ in range(6):
         w = pats["word"].match(text, end, hi)
@@ -385,7 +390,7 @@ def _following_phrase(text: str, pos: int, hi: int) -> str | None:
             break
         words.append(w.group(1))
         end = w.end()
-    return " ".join(words) or None
+    return " ".join(words) or None, end
 
 
 def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
@@ -593,8 +598,20 @@ def _shared_factor(first: float, second: Quantity) -> float:
     return factor
 
 
+def _prefix_unit(low: str, lo: int, start: int) -> tuple[Unit, int, str] | None:
+    """A unit written before the number ("ở tuổi 69", "tuổi ngoài 50"): (unit, where it starts, comparator)."""
+    win = _window(low, lo, start)
+    m = _patterns()["prefix_unit"].search(win)
+    if not m:
+        return None
+    unit = Unit(m.group("u"), _prefix_units()[_key(m.group("u"))], 1.0)
+    comparator = _comparators()[_key(m.group("c"))][0] if m.group("c") else "="
+    return unit, start - (len(win) - m.start("u")), comparator
+
+
 def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: list[tuple[int, int]],
                  allow_shared: bool = True) -> list[Quantity]:
+    """The quantity (two for a range or a shared-unit pair) read at candidate `c`, or none."""
     if c.kind == "fraction":
         return [_fraction_quantity(text, low, lo, hi, c)]
     pats = _patterns()
@@ -602,14 +619,10 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
     mult, mult_text, unit, per, unit_end, obj, q_end = _read_tail(text, lo, hi, end)
     if c.kind == "mult_words" and (unit is None or unit.normalized not in _CURRENCIES):
         return []
-    span_start = None  # where a unit written before the number starts ("tuổi 69")
+    prefix = _prefix_unit(low, lo, start) if unit is None and obj is None and mult_text is None else None
+    if prefix:
+        unit, unit_end = prefix[0], end
     shared = None
-    if unit is None and obj is None and mult_text is None:
-        prefix = pats["prefix_unit"].search(_window(low, lo, start))
-        if prefix:
-            unit = Unit(prefix.group("u"), _prefix_units()[_key(prefix.group("u"))], 1.0)
-            span_start = start - (len(_window(low, lo, start)) - prefix.start("u"))
-            unit_end = end
     if unit is None and obj is None and mult_text is None and len(values) == 1 and allow_shared:
         shared = _shared_tail(text, low, lo, hi, end, claimed)
     if shared is None and unit is None and obj is None:
@@ -624,9 +637,11 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
             if len(values) == 1 and _GROUPED.fullmatch(text, start, end) and not _is_identifier_context(text, lo, start):
                 # "2.000 báo đen", "tổng số thí sinh là 642.945": a number written with thousands groups is an amount
                 comp_start, comparator, approx = _comparators_before(low, lo, start)
-                what = _following_phrase(text, end, hi)
+                # the counted phrase stops before a date or document ("10.704 phiếu hồi năm 2016")
+                limit = min((a for a, _ in claimed if a >= end), default=hi)
+                what, what_end = _following_phrase_span(text, end, limit)
                 metric = _metric(text, low, lo, comp_start, False, what is not None, claimed)
-                return [Quantity(comp_start, end, values[0], None, values[0], "count", comparator,
+                return [Quantity(comp_start, what_end, values[0], None, values[0], "count", comparator,
                                  approx or comparator == "≈", None, what, metric, start)]
             return []
         currency = _implied_currency(text, low, lo, hi, end)
@@ -644,17 +659,14 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
         factor = unit.factor if unit else 1.0
         if per:
             normalized_unit = f"{normalized_unit}/{per}"
-    if _is_identifier_context(text, lo, start) and normalized_unit.split("/")[0] not in _MEASURED and span_start is None:
+    if _is_identifier_context(text, lo, start) and normalized_unit.split("/")[0] not in _MEASURED and prefix is None:
         return []
     if len(values) == 1 and values[0] >= 1000 and values[0] == int(values[0]) and 1900 <= values[0] <= 2100 and unit is None and mult_text is None:
         written = text[start:end]
         if written.isdigit():
             return []  # a bare year next to a noun ("2020 thương hiệu" is rare; "Vinamilk 2020 …" is not)
-    if span_start is not None:
-        prefix = pats["prefix_unit"].search(_window(low, lo, start))
-        comp_start, comparator, approx = span_start, "=", False
-        if prefix.group("c"):
-            comparator = _comparators()[_key(prefix.group("c"))][0]
+    if prefix:
+        comp_start, comparator, approx = prefix[1], prefix[2], False
     else:
         comp_start, comparator, approx = _comparators_before(low, lo, start)
     direction, dir_start = _direction_before(low, lo, comp_start)
@@ -666,7 +678,7 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
         comparator = "≈"  # "hàng trăm người"
     # as written between the number and the end of the unit: "tỷ đồng", "đồng/lít", "%"
     unit_written = re.sub(r"\s+", " ", text[end:unit_end].strip()) or None
-    if span_start is not None:
+    if prefix:
         unit_written = unit.written
     counted = obj is not None or normalized_unit in _COUNT_UNITS
     counted = counted or (normalized_unit in _TIME_UNITS and direction is None)

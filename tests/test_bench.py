@@ -105,9 +105,23 @@ def test_targets_report_what_is_met_and_by_how_much_the_rest_is_missed():
     assert targets["clean+extract / underthesea NER"]["gap"] == "4x short"
     assert targets["peak RSS at 100k"]["met"] is None
     growth = targets["RSS grows with batch size, not corpus size"]
-    assert growth["measured"] == 100.0 and growth["met"] is False  # (1100 - 200) MB over 9k more articles
+    assert growth["measured"] == 100.0 and growth["met"] is False  # (1300 - 400) MB over 9k more articles
 
     results["sizes"].append(_size(100_000, 400.0, 200.0, 210.0, 5.0, (200.0, 1400.0)))
     targets = {t["target"]: t for t in evaluate_targets(results)}
     assert targets["peak RSS at 100k"]["met"] is True and targets["peak RSS at 100k"]["measured"] == 1400.0
     assert targets["end-to-end throughput"]["at_size"] == 10_000
+
+
+def test_opaque_variant_wraps_each_chained_future_and_refuses_a_flow_it_does_not_recognise():
+    from bench.opaque_ab import opaque_variant_source
+
+    flow = ("from prefect.task_runners import ThreadPoolTaskRunner\n"
+            "f = fetch_task.submit(batch, subset, wh)\nc = clean_task.submit(fetched, wh)\n"
+            "e = extract_task.submit(cleaned, run_id)\nl = load_task.submit(settings.warehouse, extracted, run_id)\n")
+    variant = opaque_variant_source(flow)
+    assert "from prefect.utilities.annotations import opaque, quote" in variant
+    assert "clean_task.submit(opaque(fetched), wh)" in variant and "load_task.submit(settings.warehouse, " \
+        "opaque(extracted), run_id)" in variant and "fetch_task.submit(quote(batch), quote(subset), wh)" in variant
+    with pytest.raises(ValueError, match="already using opaque"):
+        opaque_variant_source(variant)

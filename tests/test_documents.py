@@ -38,3 +38,12 @@ def test_central_directive():
 
 def test_plan_duration_and_disease_names_are_not_documents():
     assert documents("Kế hoạch 5 năm phòng chống Covid-19 và lần thứ 3.") == []
+
+
+def test_upper_case_type_words_pass_the_cheap_gate():
+    [d] = documents("THEO NGHỊ ĐỊNH 15/2020/NĐ-CP CỦA CHÍNH PHỦ.")
+    assert (d["doc_type"], d["number"], d["year"]) == ("Nghị định", "15", 2020)
+
+
+def test_sentences_without_a_type_word_or_code_have_no_documents():
+    assert documents("Có 15 người và 20 xe tham gia.") == []

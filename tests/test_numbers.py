@@ -70,3 +70,10 @@ def test_integers_round_trip(n):
 @given(st.floats(min_value=0, max_value=1e12, allow_nan=False, allow_infinity=False))
 def test_floats_round_trip(x):
     assert parse_number(format_number(x)) == x
+
+
+def test_words_not_alone_reads_the_word_column_only():
+    from tasks.numbers import words_not_alone
+
+    assert {"một", "ba"} <= words_not_alone()
+    assert all("\t" not in w for w in words_not_alone())

@@ -55,3 +55,23 @@ def test_absolute_dates_resolve_without_publication_date():
 
 def test_fractions_and_clock_times_are_not_periods():
     assert periods("chiếm 3/4 số người lúc 17:00") == []
+
+
+def test_a_dashed_pair_before_a_measure_word_is_a_range_of_amounts_not_a_date():
+    assert periods("Bệnh phát hiện từ 3-5 năm sau khi nhiễm, giảm từ 2-4% mỗi năm.") == [
+        ("mỗi năm", None, None, "year", "yearly")]
+    assert periods("Ngày 30-4 năm 1975 là ngày lịch sử.") == [
+        ("Ngày 30-4 năm 1975", date(1975, 4, 30), date(1975, 4, 30), "day", None)]
+
+
+def test_counted_units_before_relative_words_are_durations():
+    assert periods("Chỉ chưa đầy 1 tuần sau khi bão qua, 5 năm sau vẫn nhớ.") == []
+    assert periods("Tuần sau trường khai giảng.") == [("Tuần sau", date(2018, 10, 15), date(2018, 10, 21), "range", None)]
+
+
+def test_lower_view_keeps_offsets_and_upper_case_periods_resolve():
+    from tasks.periods import lower_view
+
+    text = "İstanbul, QUÝ III/2018 VÀ NĂM NAY"
+    assert len(lower_view(text)) == len(text)
+    assert [p[0] for p in periods(text)] == ["QUÝ III/2018", "NĂM NAY"]

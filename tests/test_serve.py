@@ -14,6 +14,7 @@ from prefect.flows import load_flow_from_entrypoint
 
 from flows.serve import RECONCILE, deployment_specs, render_prefect_yaml
 from tasks.sources import load_config
+from warehouse.store import Warehouse
 from conftest import REPO, SEED
 from servers import VENV_BIN, shared_prefect_server
 
@@ -44,7 +45,7 @@ def test_one_deployment_per_enabled_source_plus_reconcile(tmp_path):
     feed, sitemap, reconcile = specs
     assert (feed.cron, feed.interval_s, feed.timezone) == ("*/30 * * * *", None, "Asia/Ho_Chi_Minh")
     assert (sitemap.cron, sitemap.interval_s, sitemap.timezone) == (None, 180 * 60, "UTC")
-    assert feed.tags == ["bao-a", "feed"] and sitemap.tags == ["bao-b", "sitemap"]
+    assert feed.tags == ["source:bao-a", "kind:feed"] and sitemap.tags == ["source:bao-b", "kind:sitemap"]
     assert feed.parameters == {"sources": ["https://bao-a.example.vn/rss/kinh-te.rss"],
                                "warehouse": str((Path.cwd() / "relative/wh").resolve())}
     assert reconcile.parameters["reprocess"] is True and reconcile.parameters["full_refresh"] is False
@@ -101,6 +102,7 @@ def test_serve_runs_on_schedule_and_stops_cleanly_on_sigterm(tmp_path, httpserve
     server = shared_prefect_server()
     seeds = tmp_path / "seeds"
     shutil.copytree(SEED.parent, seeds)
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     for file in sorted(seeds.glob("*.txt")):  # the copy of seeds/, published on loopback as a web source
         httpserver.expect_request(f"/tin/{file.name}").respond_with_data(
             file.read_bytes(), content_type="text/plain; charset=utf-8")
@@ -114,15 +116,16 @@ def test_serve_runs_on_schedule_and_stops_cleanly_on_sigterm(tmp_path, httpserve
     started = time.monotonic()
     process = subprocess.Popen(
         [str(VENV_BIN / "newsfacts"), "serve", "--config", str(tmp_path / "sources.toml"), "-w", str(warehouse),
-         "--interval-seconds", "5"],
-        cwd=tmp_path, env=server.client_env(), stdout=log, stderr=subprocess.STDOUT)
+         "--interval-seconds", "10"],
+        cwd=tmp_path, env=server.client_env(PREFECT_RUNNER_POLL_FREQUENCY="2"), stdout=log, stderr=subprocess.STDOUT)
     try:
         run = _wait_for_completed(server, "seed-web", 120, process)
         latency = time.monotonic() - started
         assert run.name.startswith("ingest urls.txt @ ")
-        assert set(run.tags) >= {"seed-web", "url_list"}
+        assert set(run.tags) >= {"source:seed-web", "kind:url_list"}
         assert run.parameters["sources"] == [str(tmp_path / "urls.txt")]
-        assert (warehouse / "articles").is_dir()
+        assert [a["title"] for a in Warehouse(str(warehouse)).read_table("articles").to_pylist()] == [
+            "Cẩm Phả: Đổi mới, hoàn thiện hệ thống chính trị"]
 
         reconcile = run_deployment_on(server, run_deployment, "ingest/reconcile")
         assert reconcile.state.is_completed(), reconcile.state
@@ -175,12 +178,12 @@ def test_reprocess_reextracts_only_stale_articles_from_stored_raw_inputs(prefect
     from flows.ingest import ingest
     from tasks.extract import extractor_versions
     from test_dask import SYNTHETIC
-    from warehouse.store import Warehouse
 
     folder = tmp_path / "seeds"
     folder.mkdir()
     shutil.copy(SEED, folder / SEED.name)
     (folder / "001_cau_cua_luc.txt").write_text(SYNTHETIC, encoding="utf-8")
+    httpserver.expect_request("/robots.txt").respond_with_data("", status=404)
     web_text = SYNTHETIC.replace("cầu Cửa Lục 3", "cảng Hòn Gai").replace("1.400 tỷ", "2.100 tỷ")
     httpserver.expect_request("/tin/cang-hon-gai.txt").respond_with_data(
         web_text.encode("utf-8"), content_type="text/plain; charset=utf-8")

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.server
 TASK_NAMES = {"fetch[discover]", "fetch[batch 1/1]", "clean[batch 1/1]", "extract[batch 1/1]", "load[batch 1/1]"}
 
 
-def _client(server):
+def _client():
     from prefect.client.orchestration import get_client
 
     return get_client(sync_client=True)
@@ -28,7 +28,7 @@ def _client(server):
 
 def _flow_run_of(server, warehouse: str):
     """The flow run whose `warehouse` parameter is this test's warehouse (the server is shared)."""
-    with server.settings(), _client(server) as client:
+    with server.settings(), _client() as client:
         runs = [r for r in client.read_flow_runs() if r.parameters.get("warehouse") == warehouse]
     return runs[0] if runs else None
 
@@ -36,7 +36,7 @@ def _flow_run_of(server, warehouse: str):
 def _task_runs(server, flow_run_id) -> dict:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    with server.settings(), _client(server) as client:
+    with server.settings(), _client() as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
     return {r.name: r for r in runs}
 
@@ -100,16 +100,15 @@ def test_task_runs_are_named_by_stage_and_batch(seed_run):
     assert all(t.state.is_completed() for t in seed_run["tasks"].values())
 
 
-@pytest.mark.xfail(strict=True, reason="flows/cli.py `run` does not yet wrap the flow call in prefect.tags(...)")
 def test_flow_run_is_tagged_with_its_sources(seed_run):
-    assert "seeds" in seed_run["run"].tags
+    assert "source:seeds" in seed_run["run"].tags
 
 
 def test_artifacts_summarise_the_run(seed_run):
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     server = seed_run["server"]
-    with server.settings(), _client(server) as client:
+    with server.settings(), _client() as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[seed_run["run"].id])))
     by_key = {a.key: a for a in artifacts if a.key}
@@ -132,7 +131,7 @@ def test_logs_tell_an_operator_what_happened(seed_run):
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
     server = seed_run["server"]
-    with server.settings(), _client(server) as client:
+    with server.settings(), _client() as client:
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[seed_run["run"].id])))
     messages = [log.message for log in logs]
     assert any(m.startswith("Discovered 1 input(s) in 1 source(s): 1 to process in 1 batch(es)") for m in messages)
@@ -146,7 +145,7 @@ def test_a_failed_load_is_retried_and_the_retry_is_visible(seed_run):
     load = seed_run["tasks"]["load[batch 1/1]"]
     assert seed_run["retry_seen"], "the watcher never saw the load task waiting for its retry"
     assert load.run_count == 2 and load.state.is_completed()
-    with server.settings(), _client(server) as client:
+    with server.settings(), _client() as client:
         history = [s.name for s in client.read_task_run_states(load.id)]
     assert history.count("Running") == 1 and "AwaitingRetry" in history and history[-1] == "Completed"
     assert seed_run["tasks"]["extract[batch 1/1]"].run_count == 1  # only the failed stage ran again
@@ -169,10 +168,10 @@ def test_prefect_yaml_deploys_to_a_process_work_pool(seed_run):
     deploy = subprocess.run([str(VENV_BIN / "prefect"), "--no-prompt", "deploy", "--all"], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     assert deploy.returncode == 0, deploy.stdout[-3000:] + deploy.stderr[-3000:]
-    with server.settings(), _client(server) as client:
+    with server.settings(), _client() as client:
         feed = client.read_deployment_by_name("ingest/baovidu-thoisu")
         reconcile = client.read_deployment_by_name("ingest/reconcile")
-    assert feed.work_pool_name == "newsfacts" and feed.tags == ["baovidu-thoisu", "feed"]
+    assert feed.work_pool_name == "newsfacts" and feed.tags == ["source:baovidu-thoisu", "kind:feed"]
     assert [s.schedule.cron for s in feed.schedules] == ["*/30 * * * *"]
     assert reconcile.parameters == {"full_refresh": False, "reprocess": True}
     assert reconcile.entrypoint == "flows/serve.py:reconcile"
