@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def example_query(warehouse_uri: str) -> str:
-    return (f"duckdb -c \"SELECT title, published_at FROM read_parquet('{warehouse_uri}/articles/**/*.parquet', "
-            f"hive_partitioning=true)\"")
+    """A query that runs as printed: newsfacts sql defines a DuckDB view per table of the warehouse."""
+    return (f"newsfacts sql -w {warehouse_uri} \"SELECT q.mention, q.normalized_value, q.normalized_unit, a.title "
+            f"FROM quantities q JOIN articles a USING (article_id) ORDER BY q.normalized_value DESC LIMIT 5\"")
 
 
 def markdown_report(summary: dict) -> str:

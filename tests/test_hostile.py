@@ -334,7 +334,7 @@ def test_a_folder_of_100k_small_files_is_discovered_and_fingerprinted(tmp_path):
     fetched = fingerprint_batch(found.items, {})
     assert len(fetched.items) == 100_001 and len({i.meta["input_hash"] for i in fetched.items}) == 2
     # The rest of the pipeline on a bounded slice, with the good article: all of it loads.
-    sample = [i for i in found.items if i.uri.endswith("bai_tot.txt")] + found.items[:199]
+    sample = [i for i in found.items if i.uri.endswith("bai_tot.txt")] + [i for i in found.items if "/nhieu/" in i.uri][:199]
     out = ingest(folder, tmp_path / "wh", items=sample, batch_size=200)
     assert_sound(out)
     assert len(out.articles) == 200
@@ -364,3 +364,35 @@ def test_one_10mb_line_completes(tmp_path):
                   str((folder / "bai_tot.txt").resolve()))
     assert_sound(out)
     assert out.hostile_articles() or out.reasons()
+
+
+MIXED_FOLDER_CASES = ("empty_file", "whitespace_only", "png", "pdf", "zip", "truncated_utf8", "nfd", "tcvn3", "vni",
+                      "cp1258", "mixed_encodings", "html_no_body", "html_script_only", "title_only", "date_in_future",
+                      "date_1900", "csv_missing_content_column", "csv_semicolon_delimiter", "csv_embedded_newlines",
+                      "jsonl_broken_middle_line", "jsonl_not_objects", "gzip_bomb", "gzip_truncated", "numbers_odd",
+                      "url_with_dotdot", "not_an_article_suffix")
+
+
+def test_the_real_flow_survives_a_folder_mixing_hostile_inputs(tmp_path, prefect_harness):
+    from flows.ingest import ingest as ingest_flow
+
+    folder = tmp_path / "tron"
+    with_good_article(folder)
+    by_name = {c.name: c for c in CASES}
+    for name in MIXED_FOLDER_CASES:
+        by_name[name].write(folder)
+    summary = ingest_flow(sources=[str(folder)], warehouse=str(tmp_path / "wh"), batch_size=7)
+    assert summary["status"] == "completed" and summary["balanced"]
+    out = Outcome(tmp_path / "wh", [], table_rows(tmp_path / "wh", "rejects"), table_rows(tmp_path / "wh", "articles"),
+                  str((folder / "bai_tot.txt").resolve()))
+    assert_sound(out)
+    loaded = {Path(a["input_uri"]).name for a in out.hostile_articles()}
+    rejected = {Path(r["uri"].split("#")[0]).name for r in out.rejects}
+    expected_loads = {"cat_cut.txt", "nfd.txt", "tcvn3.txt", "vni.txt", "cp1258.txt", "chi_tieu_de.txt", "tuong_lai.txt",
+                      "nam_1900.txt", "cham_phay.csv", "xuong_dong.csv", "so_la.txt", "dotdot.txt"}
+    expected_rejects = {"trong.txt", "khoang_trang.txt", "anh.txt", "tai_lieu.html", "nen.csv", "chi_script.html",
+                        "thieu_cot.csv", "mang.jsonl", "bom.txt.gz", "cut.txt.gz"}
+    assert expected_loads <= loaded, expected_loads - loaded
+    assert expected_rejects <= rejected, expected_rejects - rejected
+    assert "hong.jsonl" in loaded and "hong.jsonl" in rejected  # two good lines load, the broken one is rejected
+    assert summary["skipped"] == 1  # ghi_chu.docx
