@@ -69,13 +69,9 @@ def run(
 
 def source_tags(sources: list[str]) -> list[str]:
     """Prefect tags naming each source ("source:seeds"), so runs can be filtered per source in the UI."""
-    from pathlib import PurePath
-    from urllib.parse import urlparse
+    from tasks.sources import display_name
 
-    names = []
-    for s in sources or ["seeds"]:
-        names.append(urlparse(s).netloc if "://" in s else PurePath(s.rstrip("/")).name or s)
-    return [f"source:{n}"[:100] for n in names]
+    return [f"source:{display_name(s)}"[:100] for s in sources or ["seeds"]]
 
 
 def print_summary(summary: dict) -> None:

@@ -23,15 +23,14 @@ def serve(
 ):
     """Serve one scheduled deployment per named source, plus the nightly reconcile, until SIGTERM / Ctrl-C."""
     from flows.serve import deployment_specs, serve as serve_deployments
-    from tasks.sources import SourceConfigError, load_config
+    from tasks.sources import SourceConfigError
 
+    target = _warehouse(warehouse)
     try:
-        sources = load_config(config)
+        specs = deployment_specs(str(config.resolve()), target, interval_seconds, reconcile_cron)
     except (OSError, SourceConfigError) as exc:
         console.print(f"[red]cannot read sources config:[/red] {exc}")
         raise typer.Exit(2)
-    target = _warehouse(warehouse)
-    specs = deployment_specs(sources, target, interval_seconds, reconcile_cron)
     for spec in specs:
         when = spec.cron or (f"every {spec.interval_s:g} s" if spec.interval_s else "on demand")
         console.print(f"deployment [bold]ingest/{spec.name}[/bold]  {when}  tags={','.join(spec.tags)}")

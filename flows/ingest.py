@@ -10,7 +10,6 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
@@ -22,6 +21,7 @@ from tasks.clean import clean_task
 from tasks.extract import ExtractedBatch, extract_task, extractor_versions
 from tasks.fetch import Discovery, discover_task, fetch_task
 from tasks.model import SourceItem
+from tasks.sources import display_name
 from tasks.load import LoadResult, load_task, open_warehouse
 from tasks.settings import PIPELINE_VERSION, PROJECT_ROOT, load_settings
 from warehouse.failpoints import checkpoint
@@ -35,8 +35,10 @@ batch_listeners: list = []
 
 def run_name() -> str:
     """Flow run name: the sources and the start time, as the Prefect UI lists it."""
+    if flow_run.parameters.get("reprocess"):
+        return f"ingest reprocess stale @ {datetime.now():%Y-%m-%d %H:%M:%S}"
     sources = flow_run.parameters.get("sources") or DEFAULT_SOURCES
-    label = ", ".join(Path(s.rstrip("/")).name or s for s in sources)
+    label = ", ".join(display_name(s) for s in sources)
     return f"ingest {label[:60]} @ {datetime.now():%Y-%m-%d %H:%M:%S}"
 
 

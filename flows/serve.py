@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from flows.ingest import ingest
-from tasks.sources import NamedSource
+from tasks.sources import NamedSource, load_config
 
 RECONCILE = "reconcile"
 RECONCILE_CRON = "0 2 * * *"  # nightly, after the day's news and before analysts start
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 WORK_POOL = "newsfacts"  # the `process` work pool of prefect.yaml
-
-
-def reconcile_run_name() -> str:
-    """Flow run name of the reconcile deployment (the ingest default would name it after seeds/)."""
-    return f"ingest reprocess stale @ {datetime.now():%Y-%m-%d %H:%M:%S}"
-
-
-# The same flow, named for what it does; the reconcile deployment's entrypoint.
-reconcile = ingest.with_options(flow_run_name=reconcile_run_name)
 
 
 @dataclass(frozen=True)
@@ -50,15 +41,19 @@ def _warehouse_parameter(warehouse: str | None) -> dict:
     return {"warehouse": warehouse if "://" in warehouse else str(Path(warehouse).expanduser().resolve())}
 
 
-def source_deployment(source: NamedSource, warehouse: str | None, interval_s: float | None = None) -> DeploymentSpec:
-    """The deployment of one named source; `interval_s` replaces its schedule (tests, demos)."""
+def source_deployment(source: NamedSource, config: str, warehouse: str | None,
+                      interval_s: float | None = None) -> DeploymentSpec:
+    """The deployment of one named source of `config`; `interval_s` replaces its schedule (tests, demos).
+
+    Its runs ingest "<config>#<name>", so they keep the source's name and limits (max_items).
+    """
     schedule = source.schedule
     cron = None if interval_s or schedule is None else schedule.cron
     interval = interval_s or (schedule.interval_minutes * 60 if schedule and schedule.interval_minutes else None)
     return DeploymentSpec(
         name=source.name,
         entrypoint="flows.ingest.ingest",
-        parameters={"sources": [source.url], **_warehouse_parameter(warehouse)},
+        parameters={"sources": [f"{config}#{source.name}"], **_warehouse_parameter(warehouse)},
         tags=[f"source:{source.name}", f"kind:{source.kind}"],  # the tag convention of `newsfacts run`
         description=f"Ingest the {source.kind} {source.url}",
         cron=cron,
@@ -71,7 +66,7 @@ def reconcile_deployment(warehouse: str | None, cron: str = RECONCILE_CRON) -> D
     """Nightly: re-extract, from their stored raw inputs, the articles of older extractor versions."""
     return DeploymentSpec(
         name=RECONCILE,
-        entrypoint="flows.serve.reconcile",
+        entrypoint="flows.ingest.ingest",
         parameters={"full_refresh": False, "reprocess": True, **_warehouse_parameter(warehouse)},
         tags=[RECONCILE, "reprocess"],
         description="Re-extract articles loaded by older extractor versions, from the raw archive (never refetched)",
@@ -79,10 +74,10 @@ def reconcile_deployment(warehouse: str | None, cron: str = RECONCILE_CRON) -> D
     )
 
 
-def deployment_specs(sources: list[NamedSource], warehouse: str | None = None, interval_s: float | None = None,
+def deployment_specs(config: str, warehouse: str | None = None, interval_s: float | None = None,
                      reconcile_cron: str = RECONCILE_CRON) -> list[DeploymentSpec]:
-    """One deployment per enabled named source, then the reconcile deployment."""
-    specs = [source_deployment(s, warehouse, interval_s) for s in sources if s.enabled]
+    """One deployment per enabled named source of the config file, then the reconcile deployment."""
+    specs = [source_deployment(s, config, warehouse, interval_s) for s in load_config(config) if s.enabled]
     return specs + [reconcile_deployment(warehouse, reconcile_cron)]
 
 
@@ -91,17 +86,14 @@ def runner_deployment(spec: DeploymentSpec):
     from prefect.schedules import Cron, Interval
     from prefect.types.entrypoint import EntrypointType
 
-    flow = reconcile if spec.name == RECONCILE else ingest
     schedule = None
     if spec.cron:
         schedule = Cron(spec.cron, timezone=spec.timezone)
     elif spec.interval_s:
         schedule = Interval(timedelta(seconds=spec.interval_s), timezone=spec.timezone)
-    deployment = flow.to_deployment(
+    return ingest.to_deployment(
         name=spec.name, schedule=schedule, parameters=spec.parameters, tags=spec.tags,
         description=spec.description, entrypoint_type=EntrypointType.MODULE_PATH)
-    deployment.entrypoint = spec.entrypoint  # with_options copies keep the module of `ingest`
-    return deployment
 
 
 def serve(specs: list[DeploymentSpec], limit: int | None = None) -> None:
@@ -164,6 +156,4 @@ def render_prefect_yaml(specs: list[DeploymentSpec]) -> str:
 if __name__ == "__main__":  # python -m flows.serve sources.example.toml > prefect.yaml
     import sys
 
-    from tasks.sources import load_config
-
-    sys.stdout.write(render_prefect_yaml(deployment_specs(load_config(sys.argv[1] if len(sys.argv) > 1 else "sources.toml"))))
+    sys.stdout.write(render_prefect_yaml(deployment_specs(sys.argv[1] if len(sys.argv) > 1 else "sources.toml")))

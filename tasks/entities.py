@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -14,9 +15,18 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tasks.lexicon import table, word_list
-from tasks.model import Doc
+from tasks.model import Doc, Sentence
 from tasks.textnorm import canonical_key, expand_abbreviation, normalize_tone_marks
-from tasks.places import PlaceGroup, is_unit_name, level_of, match_key, place_row, resolve_groups, unit_types
+from tasks.places import (
+    PlaceGroup,
+    is_unit_name,
+    level_of,
+    load_successor_tables,
+    match_key,
+    place_row,
+    resolve_groups,
+    unit_types,
+)
 
 EXTRACTOR_NAME = "entities_vi_patterns"
 EXTRACTOR_VERSION = "1.0.0"
@@ -60,6 +70,13 @@ class Tokens(list):
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.keys: list[str] = []
+
+    def part(self, first: int, last: int) -> Tokens:
+        """Tokens first..last-1 on their own (offsets unchanged)."""
+        out = Tokens()
+        out.extend(self[first:last])
+        out.starts, out.ends, out.keys = self.starts[first:last], self.ends[first:last], self.keys[first:last]
+        return out
 
 
 @dataclass
@@ -187,10 +204,12 @@ def _admin_province_district_keys() -> frozenset[tuple[str, ...]]:
 
 
 def warm_up() -> None:
-    """Load every lexicon and the unit lists now, and precompute the features of every Vietnamese
-    syllable (lower and capitalised), so that the first articles do not pay for it."""
+    """Load every lexicon, the unit lists and underthesea's address tables now, and precompute the features
+    of every Vietnamese syllable (lower and capitalised), so that the first articles do not pay for it."""
     lexicons()
+    _trigger_rules()
     compound_words()
+    load_successor_tables()
     for syllable in _syllables():
         for form in (syllable, syllable.capitalize()):
             if form not in _TOKEN_CACHE:
@@ -261,6 +280,20 @@ def tokenize(text: str, offset: int = 0) -> Tokens:
         pos += len(piece)
         ends.append(pos)
     return tokens
+
+
+def tokenize_sentences(text: str, sentences: list[Sentence]) -> list[tuple[Sentence, Tokens]]:
+    """Each sentence with its tokens, cut from one pass over the whole text (one regex call per article
+    costs less than one per sentence); a sentence whose edge would cut a token is tokenized on its own."""
+    whole = tokenize(text)
+    out = []
+    for s in sentences:
+        first, last = bisect_left(whole.starts, s.start), bisect_left(whole.starts, s.end)
+        if (first and whole.ends[first - 1] > s.start) or (last and whole.ends[last - 1] > s.end):
+            out.append((s, tokenize(text[s.start : s.end], s.start)))  # "… năm 2018.Tiếp …" split after the "."
+        else:
+            out.append((s, whole.part(first, last)))
+    return out
 
 
 # --------------------------------------------------------------------------- scanning rules
@@ -432,7 +465,7 @@ def _rules_at(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceSc
         out.mentions.append(Mention("PER", i, i + 1, "pattern", 0.6))  # "bé B.A."
         return 1
     if tok.key in lex["triggers"]:
-        for rule in (_title_rule, _honorific_rule, _head_rule):
+        for rule in _trigger_rules()[tok.key]:
             consumed = rule(tokens, i, at_start, lex, out)
             if consumed is not None:
                 return consumed
@@ -444,6 +477,20 @@ def _rules_at(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceSc
     if consumed is not None:
         return consumed
     return _capitalised_run_rule(tokens, i, at_start, lex, out)
+
+
+@cache
+def _trigger_rules() -> dict[str, tuple]:
+    """Trigger key -> the trigger rules, in order, whose lexicons have a phrase starting with it (a rule
+    whose lexicons have none returns None at once, so it is not tried)."""
+    lex = lexicons()
+    rule_lexicons = (
+        (_title_rule, ("titles",)),
+        (_honorific_rule, ("honorifics",)),
+        (_head_rule, ("project", "facility", "geo", "admin", "org_heads")),
+    )
+    return {key: tuple(rule for rule, names in rule_lexicons if any(key in lex[name].by_first for name in names))
+            for key in lex["triggers"]}
 
 
 def _title_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceScan) -> int | None:
@@ -691,8 +738,7 @@ def _nested_places(tokens: Tokens, first: int, last: int, lex: dict) -> list[Men
 
 def mentions_of_doc(doc: Doc) -> tuple[list[Mention], list[tuple[int, int, int, str]], dict[int, list[Token]]]:
     """All mentions of a Doc with article offsets, generic unit words, and the tokens of each sentence."""
-    scans = [(s, tokenize(doc.text[s.start : s.end], s.start)) for s in doc.sentences]
-    return _mentions_of_scans(scans)
+    return _mentions_of_scans(tokenize_sentences(doc.text, doc.sentences))
 
 
 def _mentions_of_scans(scans) -> tuple[list[Mention], list[tuple[int, int, int, str]], dict[int, list[Token]]]:
@@ -766,7 +812,6 @@ def extract_spans(text: str) -> list[tuple[int, int, str]]:
 
 def extract_article_spans(sentences: list[str]) -> list[list[tuple[int, int, str]]]:
     """Flat PER/ORG/LOC spans per sentence for consecutive sentences of one article (offsets per sentence)."""
-    from tasks.model import Sentence
 
     scans = [(Sentence(k, k, 0, len(text)), tokenize(text)) for k, text in enumerate(sentences)]
     mentions, _, _ = _mentions_of_scans(scans)
@@ -873,9 +918,12 @@ def _entity_row(doc: Doc, m: Mention, name: str) -> dict:
 def _drop_overlapped(mentions: list[Mention], people) -> list[Mention]:
     """Mentions that do not overlap a credit/byline person (those spans are authoritative)."""
     spans = [(p.mention.char_start, p.mention.char_end) for p in people if p.mention is not None]
+    if not spans:
+        return list(mentions)
     return [m for m in mentions if not any(m.char_start < b and a < m.char_end for a, b in spans)]
 
 
+@lru_cache(maxsize=65536)
 def _place_name_key(name: str) -> str:
     """Readable key of a place name: textnorm's canonical key (case folded, tone marks unified)."""
     return canonical_key(_canonical(name))

@@ -14,6 +14,7 @@ from pathlib import Path
 from tasks.model import Reject, SourceItem
 from tasks.settings import Settings
 from tasks.sources import classify
+from tasks.web import config_reference, fetch_web_sources
 from tasks.stage import stage_task
 from warehouse.failpoints import checkpoint
 
@@ -91,12 +92,12 @@ def _walk(root: Path, found: Discovery) -> list[Path]:
 def discover(sources: list[str], settings: Settings, warehouse: str, known_pages: dict[str, str] | None = None) -> Discovery:
     """All inputs of all sources. Web sources are downloaded into the raw archive here."""
     total = Discovery()
-    web = [s for s in sources if s.endswith(".toml") or classify(s).kind != "path"]  # URLs, feeds, URL lists
+    # URLs, feeds, sitemaps, URL-list files and sources configs go to the web fetcher
+    web = [s for s in sources if config_reference(s) or classify(s).kind != "path"]
     for source in sources:
         if source not in web:
             _merge(total, discover_local(source, settings))
     if web:
-        from tasks.web import fetch_web_sources
 
         result = fetch_web_sources(web, warehouse, settings, known=known_pages, commit_state=False)
         total.items.extend(result.items)

@@ -43,6 +43,8 @@ class Unit:
 @lru_cache(maxsize=65536)
 def match_key(text: str) -> str:
     """Case- and tone-placement-insensitive key ("Hoà"/"Hòa", "Thuỵ"/"Thụy" agree); spaces collapsed."""
+    if text.isascii():
+        return " ".join(text.lower().split())  # no tone marks to move (numbers, codes, foreign words)
     out = []
     for syllable in unicodedata.normalize("NFD", text.casefold()).split():
         tones = "".join(c for c in syllable if c in _TONE_MARKS)
@@ -125,6 +127,14 @@ def candidates(name: str, level_hint: str | None, type_word: str | None = None) 
         if found:
             return found
     return []
+
+
+def load_successor_tables() -> None:
+    """Load underthesea's address tables now: the first successor() call would otherwise pay about half a second."""
+    from underthesea.address import convert_address
+
+    first_province = next(u for units in gazetteer().values() for u in units if u.level == "province")
+    convert_address(first_province.path_with_type)
 
 
 @lru_cache(maxsize=4096)

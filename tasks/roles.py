@@ -119,10 +119,10 @@ class _TitlePhrase:
 def _title_phrases(tokens: Tokens, lex: dict) -> list[_TitlePhrase]:
     """Every "<title> [<organisation>]" of a sentence ("Chủ tịch HĐND TP Cẩm Phả", "Bí thư thành ủy")."""
     titles = lex["titles"]
+    firsts = titles.by_first
     out = []
     resume = 0
-    firsts = titles.by_first
-    for i in [k for k, key in enumerate(tokens.keys) if key in firsts]:
+    for i in [k for k, key in enumerate(tokens.keys) if key in firsts]:  # only where a title may start
         n = titles.longest(tokens, i) if i >= resume else 0
         if not n:
             continue

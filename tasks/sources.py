@@ -176,3 +176,13 @@ def load_config(path: str | Path) -> list[NamedSource]:
         seen.add(named.name)
         sources.append(named)
     return sources
+
+
+def display_name(source: str) -> str:
+    """Short name of a source for run names and tags: the config source's name, a URL's host, a folder's name."""
+    path, _, name = source.strip().partition("#")
+    if name and path.lower().endswith(".toml"):
+        return name
+    if is_url(source):
+        return urlsplit(source).netloc or source
+    return Path(source.rstrip("/")).name or source

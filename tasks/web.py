@@ -71,6 +71,18 @@ class _PageOutcome:
     reason: str | None = None
 
 
+def config_reference(source: str) -> tuple[str, str | None] | None:
+    """(config path, source name or None) for "sources.toml" or "sources.toml#<name>"; None otherwise.
+
+    The "#<name>" form lets a scheduled deployment ingest one named source with its own name and
+    limits, from the same config file `newsfacts serve` read.
+    """
+    path, _, name = source.strip().partition("#")
+    if path.lower().endswith(".toml") and Path(path).expanduser().is_file():
+        return path, name or None
+    return None
+
+
 def commit_validators(warehouse: str, updates: dict) -> None:
     """Merge pending ETag/Last-Modified updates into `<warehouse>/_state/http_validators.json`.
 
@@ -142,8 +154,8 @@ class _WebRun:
                 self.stats["sources_disabled"] += 1
                 return
             spec, max_items = source.spec, source.max_items
-        elif source.strip().lower().endswith(".toml") and Path(source).expanduser().is_file():
-            self._config(source)
+        elif config_reference(source):
+            self._config(*config_reference(source))
             return
         else:
             spec, max_items = classify(source), None
@@ -168,14 +180,17 @@ class _WebRun:
             for candidate in found[:max_items] if max_items else found:
                 self._add(candidate)
 
-    def _config(self, path: str) -> None:
-        """Every enabled [[source]] of a sources config file (see sources.example.toml)."""
+    def _config(self, path: str, name: str | None) -> None:
+        """Every enabled [[source]] of a sources config file (see sources.example.toml), or the one named."""
         try:
             named_sources = load_config(Path(path).expanduser())
         except (SourceConfigError, OSError) as exc:
             self.rejects.append(Reject("fetch", "sources config file unusable", path, path, detail=str(exc)))
             return
-        for named in named_sources:
+        chosen = [n for n in named_sources if name is None or n.name == name]
+        if not chosen:
+            self.rejects.append(Reject("fetch", f"no source named {name!r} in the sources config", path, path))
+        for named in chosen:
             self.discover(named)
 
     def _add(self, candidate: _Candidate) -> None:

@@ -14,10 +14,11 @@ from tasks.entities import (
     extract_entity_facts,
     extract_spans,
     tokenize,
+    tokenize_sentences,
 )
 from tasks.eval_entities import evaluate, format_report, load_gold, spans_from_bio
 from tasks.extract import doc_from_text
-from tasks.model import Doc, Paragraph
+from tasks.model import Doc, Paragraph, Sentence
 from tasks.sentences import split_sentences
 from warehouse.schema_entities import ENTITIES, PLACES, ROLES
 
@@ -190,6 +191,20 @@ def test_tokenizer_offsets_point_into_the_text():
     for tok, s, e in zip(tokens, tokens.starts, tokens.ends):
         assert text[s - 10 : e - 10] == tok.text
     assert "TP.HCM" in [t.text for t in tokens] and "TT-VH" in [t.text for t in tokens]
+
+
+def test_sentence_tokens_cut_from_the_whole_text_equal_tokenizing_each_sentence():
+    text = "Ông Lê Văn Hùng đến TP.HCM ngày 2/9.  Sở GD&ĐT báo cáo năm 2018.Tiếp theo là xã Dương Huy."
+    cut = text.index("Tiếp")
+    # The last two sentences split "2018.Tiếp", a single token of the whole text: that one is tokenized alone.
+    sentences = [Sentence(0, 0, 0, text.index("  ")), Sentence(1, 0, text.index("Sở"), cut), Sentence(2, 0, cut, len(text))]
+    got = tokenize_sentences(text, sentences)
+    assert [s for s, _ in got] == sentences
+    for s, tokens in got:
+        alone = tokenize(text[s.start : s.end], s.start)
+        assert [t.text for t in tokens] == [t.text for t in alone]
+        assert (tokens.starts, tokens.ends, tokens.keys) == (alone.starts, alone.ends, alone.keys)
+    assert [t.text for t in got[1][1]][-2:] == ["2018", "."] and got[2][1][0].text == "Tiếp"
 
 
 def test_gold_file_is_large_and_well_formed():

@@ -1,12 +1,9 @@
-"""Hostile inputs: each kind beside a good article; the run completes, the bad item is rejected with a reason or
-handled, and the good article loads."""
+"""Hostile inputs, each beside a good article: the run completes, the bad item is rejected or handled, the good one loads."""
 
 from __future__ import annotations
 
 import gzip
-import json
 import os
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -158,6 +155,8 @@ CASES = [
          "load"),
     Case("url_with_dotdot", h.text_file("dotdot.txt", h.good_article(41, url="https://tin.example.vn/../../../etc/passwd")),
          "load"),
+    Case("url_with_nul", h.text_file("url_nul.txt", h.good_article(43, url="https://tin.example.vn/a\x00b/../c")),
+         "either", "NUL"),
     Case("url_500_chars", h.text_file("url_dai.txt", h.good_article(42, url="https://tin.example.vn/" + "a" * 500)), "load"),
     Case("not_an_article_suffix", h.text_file("ghi_chu.docx", "không phải bài báo"), "skip", "not an article file"),
 ]

@@ -96,7 +96,6 @@ def test_flow_writes_to_s3_and_every_reader_reads_it_back(tmp_path, s3, bucket):
     assert len(pd.read_parquet(f"{bucket}/news/runs", filesystem=fs)) == 3
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="warehouse/query.py registers s3fs 0.4.2, which lacks the modified() DuckDB calls; see report")
 def test_newsfacts_sql_reads_an_s3_warehouse(tmp_path, s3, bucket):
     seeds = tmp_path / "seeds"
     seeds.mkdir()

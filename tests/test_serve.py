@@ -40,29 +40,30 @@ enabled = false
 
 def test_one_deployment_per_enabled_source_plus_reconcile(tmp_path):
     (tmp_path / "sources.toml").write_text(CONFIG, encoding="utf-8")
-    specs = deployment_specs(load_config(tmp_path / "sources.toml"), "relative/wh")
+    specs = deployment_specs(str(tmp_path / "sources.toml"), "relative/wh")
     assert [s.name for s in specs] == ["bao-a", "bao-b", RECONCILE]
     feed, sitemap, reconcile = specs
     assert (feed.cron, feed.interval_s, feed.timezone) == ("*/30 * * * *", None, "Asia/Ho_Chi_Minh")
     assert (sitemap.cron, sitemap.interval_s, sitemap.timezone) == (None, 180 * 60, "UTC")
     assert feed.tags == ["source:bao-a", "kind:feed"] and sitemap.tags == ["source:bao-b", "kind:sitemap"]
-    assert feed.parameters == {"sources": ["https://bao-a.example.vn/rss/kinh-te.rss"],
+    assert feed.parameters == {"sources": [f"{tmp_path / 'sources.toml'}#bao-a"],
                                "warehouse": str((Path.cwd() / "relative/wh").resolve())}
     assert reconcile.parameters["reprocess"] is True and reconcile.parameters["full_refresh"] is False
-    assert reconcile.cron == "0 2 * * *" and reconcile.entrypoint == "flows.serve.reconcile"
+    assert reconcile.cron == "0 2 * * *" and reconcile.entrypoint == "flows.ingest.ingest"
 
 
 def test_interval_override_replaces_every_source_schedule_but_not_the_nightly_reconcile(tmp_path):
     (tmp_path / "sources.toml").write_text(CONFIG, encoding="utf-8")
-    specs = deployment_specs(load_config(tmp_path / "sources.toml"), None, interval_s=7)
+    specs = deployment_specs(str(tmp_path / "sources.toml"), None, interval_s=7)
     assert [(s.cron, s.interval_s) for s in specs[:-1]] == [(None, 7), (None, 7)]
     assert specs[-1].cron == "0 2 * * *"
     assert all("warehouse" not in s.parameters for s in specs)  # the worker's NEWSFACTS_WAREHOUSE decides
 
 
-def test_prefect_yaml_declares_the_same_deployments_as_serve():
+def test_prefect_yaml_declares_the_same_deployments_as_serve(monkeypatch):
+    monkeypatch.chdir(REPO)  # prefect.yaml names the config relative to the project folder
     text = (REPO / "prefect.yaml").read_text(encoding="utf-8")
-    assert text == render_prefect_yaml(deployment_specs(load_config(REPO / "sources.example.toml"))), \
+    assert text == render_prefect_yaml(deployment_specs("sources.example.toml")), \
         "prefect.yaml is stale: python -m flows.serve sources.example.toml > prefect.yaml"
     declared = yaml.safe_load(text)
     assert [d["name"] for d in declared["deployments"]] == ["baovidu-thoisu", "baovidu-sitemap", RECONCILE]
@@ -121,11 +122,11 @@ def test_serve_runs_on_schedule_and_stops_cleanly_on_sigterm(tmp_path, httpserve
     try:
         run = _wait_for_completed(server, "seed-web", 120, process)
         latency = time.monotonic() - started
-        assert run.name.startswith("ingest urls.txt @ ")
+        assert run.name.startswith("ingest seed-web @ ")  # the configured source's name
         assert set(run.tags) >= {"source:seed-web", "kind:url_list"}
-        assert run.parameters["sources"] == [str(tmp_path / "urls.txt")]
-        assert [a["title"] for a in Warehouse(str(warehouse)).read_table("articles").to_pylist()] == [
-            "Cẩm Phả: Đổi mới, hoàn thiện hệ thống chính trị"]
+        assert run.parameters["sources"] == [f"{tmp_path / 'sources.toml'}#seed-web"]
+        assert [(a["title"], a["source_name"]) for a in Warehouse(str(warehouse)).read_table("articles").to_pylist()] == [
+            ("Cẩm Phả: Đổi mới, hoàn thiện hệ thống chính trị", "seed-web")]
 
         reconcile = run_deployment_on(server, run_deployment, "ingest/reconcile")
         assert reconcile.state.is_completed(), reconcile.state
