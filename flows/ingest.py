@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import opaque, quote
 
 from flows.report import markdown_report
 from tasks.clean import clean_task
@@ -177,10 +178,13 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
     pending: deque = deque()
     for no, batch in enumerate(batches, start=1):
         subset = {i.uri: seen[i.uri] for i in batch if i.uri in seen}
-        fetched = fetch_task.submit(batch, subset, settings.warehouse, batch_no=no, batch_count=count)
-        cleaned = clean_task.submit(fetched, settings.warehouse, since, until, batch_no=no, batch_count=count)
-        extracted = extract_task.submit(cleaned, run_id, batch_no=no, batch_count=count)
-        pending.append((no, batch, load_task.submit(settings.warehouse, extracted, run_id, batch_no=no, batch_count=count)))
+        # quote/opaque: Prefect would otherwise walk every article and row of a batch looking for
+        # futures before each task — more CPU than the stage itself. Dependencies are still recorded.
+        fetched = fetch_task.submit(quote(batch), quote(subset), settings.warehouse, batch_no=no, batch_count=count)
+        cleaned = clean_task.submit(opaque(fetched), settings.warehouse, since, until, batch_no=no, batch_count=count)
+        extracted = extract_task.submit(opaque(cleaned), run_id, batch_no=no, batch_count=count)
+        loaded = load_task.submit(settings.warehouse, opaque(extracted), run_id, batch_no=no, batch_count=count)
+        pending.append((no, batch, loaded))
         while pending and (len(pending) >= in_flight or no == count):  # bounded memory: few batches in flight
             _collect(*pending.popleft(), totals, log, count)
             update_progress_artifact(progress, 100.0 * (no - len(pending)) / count)

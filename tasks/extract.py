@@ -119,7 +119,14 @@ class ExtractedBatch:
 def extract_batch(articles: list[Article], run_id: str) -> ExtractedBatch:
     """Rows of every table for a batch. An article whose extraction fails is rejected alone."""
     out = ExtractedBatch()
+    first_uri: dict[str, str] = {}
     for article in articles:
+        if article.article_id in first_uri:  # two inputs with one canonical URL: the first one wins
+            out.rejects.append(Reject("extract", f"duplicate article id in one batch: same canonical URL as "
+                                      f"{first_uri[article.article_id]}", article.source, article.uri,
+                                      article.raw_location, article.article_id))
+            continue
+        first_uri[article.article_id] = article.uri
         checkpoint("extract.article")
         try:
             doc = doc_from_article(article)

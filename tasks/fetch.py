@@ -62,7 +62,18 @@ def discover_local(source: str, settings: Settings, label: str | None = None) ->
         return found
     paths = [root] if root.is_file() else _walk(root, found)
     for path in paths:
-        uri = str(path.resolve())
+        try:
+            uri = str(path.resolve())
+            uri.encode("utf-8")
+        except UnicodeEncodeError:  # a name in a legacy encoding: Parquet strings must be UTF-8
+            shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+            found.rejects.append(Reject("fetch", "file name is not valid UTF-8: rename the file to load it",
+                                        label, shown, shown))
+            continue
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+            shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+            found.rejects.append(Reject("fetch", f"cannot resolve path (symlink loop?): {exc}", label, shown, shown))
+            continue
         if path.name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES and root.is_dir():
             found.skipped.append((uri, f"not an article file (suffix {path.suffix or 'none'!r})"))
             continue

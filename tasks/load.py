@@ -34,9 +34,11 @@ def reject_rows(rejects: list[Reject], run_id: str) -> list[dict]:
 
 def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_label: str) -> LoadResult:
     checkpoint("load.batch")
-    result = warehouse.commit({**batch.rows, "rejects": reject_rows(batch.rejects, run_id)}, run_id, batch_label)
     summary = ExtractedBatch(rejects=batch.rejects, skipped=batch.skipped, articles=batch.articles,
                              undated=batch.undated, seconds=batch.seconds)
+    if not any(batch.rows.values()) and not batch.rejects:  # all inputs unchanged: nothing to commit
+        return LoadResult(summary)
+    result = warehouse.commit({**batch.rows, "rejects": reject_rows(batch.rejects, run_id)}, run_id, batch_label)
     written = set(result.new + result.changed)
     return LoadResult(summary, len(result.new), len(result.changed), len(result.unchanged), result.duplicates,
                       result.rows_written, result.new + result.changed, top_money_facts(batch.rows, written))

@@ -103,6 +103,8 @@ def _read(item: SourceItem, data: bytes, columns: dict | None, settings: Setting
     fmt = detect_format(text, name, item.format_hint, item.content_type)
     reader = READERS[fmt]
     results = reader(item, text, columns)
+    if not results:  # e.g. a CSV with only its header: still accounted for, as a reject
+        raise InputRejected(f"no article in this {fmt} input (no records)")
     return [_finish(r, item, fmt) if isinstance(r, Article) else r for r in results]
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from tasks.lexicon import word_list
 from tasks.model import Paragraph, Sentence
+from tasks.settings import load_settings
 
 # A sentence ends at . ! ? or … (possibly repeated, possibly followed by a closing quote or
 # bracket), when whitespace and then an upper-case letter, digit or opening quote follow.
@@ -13,6 +15,12 @@ _BOUNDARY = re.compile(r"""([.!?…]+["'”’)\]]*)(\s+)(?=["“‘(\[]?[0-9A-Z
 _TOKEN_BEFORE = re.compile(r"(\S+)$")
 
 
+@cache
+def _max_sentence_chars() -> int:
+    return load_settings().max_sentence_chars
+
+
+@cache
 def _no_break_tokens() -> frozenset[str]:
     return frozenset(word_list("no_break_before_period.txt"))
 
@@ -40,10 +48,24 @@ def split_paragraph(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return out
 
 
+def cap_length(spans: list[tuple[int, int]], text: str, offset: int, limit: int) -> list[tuple[int, int]]:
+    """Cut spans longer than `limit` at the last space before it (or hard at the limit)."""
+    out = []
+    for s, e in spans:
+        while e - s > limit:
+            cut = text.rfind(" ", s - offset, s - offset + limit)
+            cut = s - offset + limit if cut <= s - offset else cut + 1
+            out.append((s, offset + cut))
+            s = offset + cut
+        out.append((s, e))
+    return out
+
+
 def split_sentences(paragraphs: list[Paragraph]) -> list[Sentence]:
     """Sentences of an assembled article, numbered across paragraphs."""
     sentences: list[Sentence] = []
+    limit = _max_sentence_chars()
     for p in paragraphs:
-        for s, e in split_paragraph(p.text, p.char_start):
+        for s, e in cap_length(split_paragraph(p.text, p.char_start), p.text, p.char_start, limit):
             sentences.append(Sentence(len(sentences), p.index, s, e))
     return sentences

@@ -21,6 +21,8 @@ class Settings:
     task_retry_delay_s: float = 2.0  # base of the exponential backoff between task retries
     task_retry_jitter: float = 0.5
     task_timeout_s: float = 900.0
+    # Longer sentences (a 10 MB line) are cut at a space: extractors look back within a sentence.
+    max_sentence_chars: int = 2000
     tone_style: str = "new"  # canonical tone-mark placement for keys: "new" (hóa, thủy) or "old" (hoá, thuỷ)
     http_user_agent: str = "newsfacts/0.1 (+https://example.invalid/newsfacts)"
     http_connect_timeout_s: float = 5.0

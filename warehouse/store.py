@@ -30,6 +30,7 @@ STAGING = "_staging"
 MANIFEST = "MANIFEST.json"
 LEDGER_COLUMNS = ["article_id", "content_hash", "input_uri", "input_hash", "run_id", "batch_id",
                   "pipeline_version", "extractor_versions", "published_at"]
+LEDGER_FIELDS = LEDGER_COLUMNS + ["source", "year", "month"]
 PARTITION_SCHEMA = pa.schema([("source", pa.string()), ("year", pa.int32()), ("month", pa.int32())])
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9._-]+")
 _VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -65,7 +66,9 @@ class Warehouse:
         self.fs, self.base = resolve_filesystem(root)
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
         self.fs.create_dir(self.base, recursive=True)
-        self._file_cache: dict[str, tuple[int, int, pa.Table]] = {}
+        self._file_cache: dict[tuple, tuple[int, int, pa.Table]] = {}
+        self._ledger: dict[str, dict] = {}
+        self._ledger_files: dict[str, tuple[tuple[int, int], list[str]]] = {}  # path -> (stamp, article ids)
 
     # ---- paths -----------------------------------------------------------------------------
     def path(self, *parts: str) -> str:
@@ -160,17 +163,19 @@ class Warehouse:
         )
 
     def _read_file(self, info: pafs.FileInfo, columns: list[str] | None) -> pa.Table:
-        """One part file with its partition values as columns; cached by (path, size, mtime)."""
+        """One part file (only `columns`, partition values included); cached by path, columns, size, mtime."""
         stamp = (info.size, info.mtime_ns or 0)
-        cached = self._file_cache.get(info.path)
+        key = (info.path, tuple(columns) if columns else None)
+        cached = self._file_cache.get(key)
         if cached is None or cached[:2] != stamp:
-            table = pq.read_table(info.path, filesystem=self.fs)
-            for key, value in re.findall(r"/([a-z_]+)=([^/]+)", info.path[len(self.base):]):
-                table = table.append_column(key, pa.array([value] * table.num_rows).cast(_partition_field(key).type))
-            self._file_cache[info.path] = (*stamp, table)
-            cached = self._file_cache[info.path]
-        table = cached[2]
-        return table.select([c for c in columns if c in table.column_names]) if columns else table
+            file_columns = pq.read_schema(info.path, filesystem=self.fs).names
+            wanted = [c for c in columns if c in file_columns] if columns else None
+            table = pq.read_table(info.path, filesystem=self.fs, columns=wanted)
+            for name, value in re.findall(r"/([a-z_]+)=([^/]+)", info.path[len(self.base):]):
+                if columns is None or name in columns:
+                    table = table.append_column(name, pa.array([value] * table.num_rows).cast(_partition_field(name).type))
+            self._file_cache[key] = cached = (*stamp, table)
+        return cached[2]
 
     def read_table(self, name: str, columns: list[str] | None = None) -> pa.Table:
         """A whole table (partition columns included) as one pyarrow Table; empty with its schema if absent."""
@@ -184,9 +189,28 @@ class Warehouse:
         return sum(pq.ParquetFile(self.fs.open_input_file(i.path)).metadata.num_rows for i in self._table_files(name))
 
     def ledger(self) -> dict[str, dict]:
-        """article_id -> ledger fields of the committed article rows (plus its partition)."""
-        t = self.read_table("articles", LEDGER_COLUMNS + ["source", "year", "month"])
-        return {r["article_id"]: r for r in t.to_pylist()}
+        """article_id -> ledger fields of the committed article rows (plus its partition).
+
+        Kept up to date incrementally: only part files added or rewritten since the last call are
+        read, so the commits of a run do not re-read the whole table each time.
+        """
+        files = {i.path: i for i in self._table_files("articles")}
+        for path in set(self._ledger_files) - set(files):
+            self._forget_ledger_file(path)
+        for path, info in files.items():
+            stamp = (info.size, info.mtime_ns or 0)
+            if path in self._ledger_files and self._ledger_files[path][0] == stamp:
+                continue
+            self._forget_ledger_file(path)
+            rows = self._read_file(info, LEDGER_FIELDS).to_pylist()
+            self._file_cache.pop((path, tuple(LEDGER_FIELDS)), None)  # the ledger holds these rows already
+            self._ledger.update((r["article_id"], r) for r in rows)
+            self._ledger_files[path] = (stamp, [r["article_id"] for r in rows])
+        return dict(self._ledger)
+
+    def _forget_ledger_file(self, path: str) -> None:
+        for aid in self._ledger_files.pop(path, (None, ()))[1]:
+            self._ledger.pop(aid, None)
 
     # ---- recovery --------------------------------------------------------------------------
     def recover(self) -> dict:
@@ -206,11 +230,13 @@ class Warehouse:
             self.fs.delete_file(info.path)
         return {"finished": finished, "discarded": discarded}
 
-    def _hidden_temporaries(self, name: str) -> list[pafs.FileInfo]:
+    def _hidden_temporaries(self, name: str, min_age_s: float = 3600.0) -> list[pafs.FileInfo]:
+        """Leftover temporary files; recent ones may belong to a live writer (run rows take no lock)."""
         if not self._exists(self.table_path(name)):
             return []
         return [i for i in self.fs.get_file_info(pafs.FileSelector(self.table_path(name)))
-                if i.base_name.startswith(".") and ".tmp-" in i.base_name]
+                if i.base_name.startswith(".") and ".tmp-" in i.base_name
+                and i.mtime.timestamp() < time.time() - min_age_s]
 
     def _apply(self, stage_dir: str, manifest: dict) -> None:
         """Move staged files into place (articles last: it is the commit record), then deletions."""
@@ -398,9 +424,7 @@ def _partition_dir(ledger_row: dict) -> str:
 
 
 def _to_arrow(table: Table, rows: list[dict]) -> pa.Table:
-    schema = table.file_schema()
-    data = {f.name: [r.get(f.name) for r in rows] for f in schema}
-    return pa.Table.from_pydict(data, schema=schema)
+    return pa.Table.from_pylist(rows, schema=table.file_schema())
 
 
 def _empty(table: Table, columns: list[str] | None) -> pa.Table:
