@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from flows.cli import app, console
-from tasks.settings import PROJECT_ROOT
 
 
 def _harness():
-    """bench.harness; bench/ is a folder of the repository, not an installed package, so it may need the path."""
-    try:
-        return importlib.import_module("bench.harness")
-    except ModuleNotFoundError:
-        sys.path.insert(0, str(PROJECT_ROOT))
-        return importlib.import_module("bench.harness")
+    return importlib.import_module("bench.harness")
 
 
 def _sizes(text: str) -> list[int]:

@@ -71,7 +71,7 @@ def clean_task(fetched: FetchedBatch, warehouse: str, since: date | None, until:
                batch_no: int, batch_count: int) -> CleanedBatch:
     """Cleans a fetched batch; the fetch stage's rejects and skips travel on with it to load."""
     started = time.perf_counter()
-    out = run_cpu_bound(clean_in_worker, fetched.items, warehouse, since, until)
+    out = run_cpu_bound(clean_in_worker, fetched.items, warehouse, since, until, worth_a_process=bool(fetched.items))
     out.rejects[:0], out.skipped[:0] = fetched.rejects, fetched.skipped
     out.seconds = fetched.seconds + (time.perf_counter() - started,)
     return out

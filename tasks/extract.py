@@ -148,7 +148,7 @@ def extract_batch(articles: list[Article], run_id: str) -> ExtractedBatch:
 def extract_task(cleaned: CleanedBatch, run_id: str, batch_no: int, batch_count: int) -> ExtractedBatch:
     """Extracts a cleaned batch; earlier rejects and skips travel on with it to load."""
     started = time.perf_counter()
-    out = run_cpu_bound(extract_batch, cleaned.articles, run_id)
+    out = run_cpu_bound(extract_batch, cleaned.articles, run_id, worth_a_process=bool(cleaned.articles))
     out.rejects[:0], out.skipped = cleaned.rejects, cleaned.skipped
     out.seconds = cleaned.seconds + (time.perf_counter() - started,)
     return out

@@ -79,11 +79,12 @@ def _cpu_pool() -> ProcessPoolExecutor | None:
         return _pool
 
 
-def run_cpu_bound(fn, /, *args):
-    """fn(*args) in the process pool when there is one. A dead worker fails this attempt (Prefect
+def run_cpu_bound(fn, /, *args, worth_a_process: bool = True):
+    """fn(*args) in the process pool when there is one and the work is `worth_a_process` (an empty
+    batch is not: starting the pool would cost more). A dead worker fails this attempt (Prefect
     retries it) and the next attempt gets a fresh pool."""
     global _pool
-    pool = _cpu_pool()
+    pool = _cpu_pool() if worth_a_process else None
     if pool is None:
         return fn(*args)
     try:
