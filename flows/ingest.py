@@ -15,7 +15,8 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.utilities.annotations import opaque, quote
+from prefect.context import FlowRunContext
+from prefect.utilities.annotations import opaque
 
 from flows.report import markdown_report
 from tasks.clean import clean_task
@@ -117,6 +118,19 @@ def stale_inputs(wh: Warehouse) -> Discovery:
     return found
 
 
+def batch_handoff():
+    """How a batch (or the future of one) is passed to the next task.
+
+    In-process runners: `opaque`, because Prefect would otherwise walk every article and row of a
+    batch looking for nested futures before each task — more CPU than the stage itself (the
+    dependency is still recorded). Dask resolves futures by walking the parameters itself and
+    serialises results anyway, so there batches are passed as they are.
+    """
+    if isinstance(FlowRunContext.get().task_runner, ThreadPoolTaskRunner):
+        return opaque
+    return lambda value: value
+
+
 def inputs_seen(wh: Warehouse, full_refresh: bool) -> dict[str, str]:
     """input uri -> raw hash for inputs whose every article is current; empty on a full refresh."""
     if full_refresh:
@@ -175,15 +189,14 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
         discovered = ExtractedBatch(rows={"fetches": found.fetch_rows}, rejects=found.rejects)
         _add_batch(load_task(settings.warehouse, discovered, run_id, batch_no=0, batch_count=count), totals)
 
+    hand = batch_handoff()
     pending: deque = deque()
     for no, batch in enumerate(batches, start=1):
         subset = {i.uri: seen[i.uri] for i in batch if i.uri in seen}
-        # quote/opaque: Prefect would otherwise walk every article and row of a batch looking for
-        # futures before each task — more CPU than the stage itself. Dependencies are still recorded.
-        fetched = fetch_task.submit(quote(batch), quote(subset), settings.warehouse, batch_no=no, batch_count=count)
-        cleaned = clean_task.submit(opaque(fetched), settings.warehouse, since, until, batch_no=no, batch_count=count)
-        extracted = extract_task.submit(opaque(cleaned), run_id, batch_no=no, batch_count=count)
-        loaded = load_task.submit(settings.warehouse, opaque(extracted), run_id, batch_no=no, batch_count=count)
+        fetched = fetch_task.submit(hand(batch), hand(subset), settings.warehouse, batch_no=no, batch_count=count)
+        cleaned = clean_task.submit(hand(fetched), settings.warehouse, since, until, batch_no=no, batch_count=count)
+        extracted = extract_task.submit(hand(cleaned), run_id, batch_no=no, batch_count=count)
+        loaded = load_task.submit(settings.warehouse, hand(extracted), run_id, batch_no=no, batch_count=count)
         pending.append((no, batch, loaded))
         while pending and (len(pending) >= in_flight or no == count):  # bounded memory: few batches in flight
             _collect(*pending.popleft(), totals, log, count)

@@ -174,4 +174,4 @@ def test_prefect_yaml_deploys_to_a_process_work_pool(seed_run):
     assert feed.work_pool_name == "newsfacts" and feed.tags == ["source:baovidu-thoisu", "kind:feed"]
     assert [s.schedule.cron for s in feed.schedules] == ["*/30 * * * *"]
     assert reconcile.parameters == {"full_refresh": False, "reprocess": True}
-    assert reconcile.entrypoint == "flows/serve.py:reconcile"
+    assert reconcile.entrypoint == "flows/ingest.py:ingest"
