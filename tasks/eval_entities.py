@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 TYPES = ("PER", "ORG", "LOC")
 Span = tuple[int, int, str]  # first word, last word (exclusive), type
+
+
+# Gold files annotate sentences of the shared corpus by reference ("<file stem>:<line number>") and keep
+# only the tags: the corpus text stays in the corpus. Words are rebuilt with this tokenizer.
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dantri-unc"
+_GOLD_TOKEN = re.compile(r"\w+(?:[./\-&]\w+)*|[^\w\s]")
+
+
+def corpus_words(ref: str, expected: int, corpus: Path = CORPUS_DIR) -> list[str]:
+    """The tokens of corpus line `ref` ("news_business_002:4" = file news_business_002.txt, line 4)."""
+    name, line = ref.rsplit(":", 1)
+    text = (corpus / f"{name}.txt").read_text(encoding="utf-8").splitlines()[int(line) - 1]
+    words = _GOLD_TOKEN.findall(unicodedata.normalize("NFC", text))
+    if len(words) != expected:
+        raise ValueError(f"gold {ref}: {len(words)} tokens in the corpus line, {expected} tags in the gold")
+    return words
 
 
 def load_gold(path: str | Path) -> list[tuple[list[str], list[str]]]:
@@ -22,8 +40,9 @@ def load_gold_with_ids(path: str | Path) -> list[tuple[str, list[str], list[str]
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     if path.suffix in (".jsonl", ".json"):
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-        return [(str(r.get("id", k)).split(":")[0], r["words"], r["tags"]) for k, r in enumerate(rows)]
+        rows = [json.loads(line) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        return [(str(r.get("id", k)).split(":")[0], r["words"] if "words" in r else corpus_words(r["id"], len(r["tags"])),
+                 r["tags"]) for k, r in enumerate(rows)]
     return [(str(k), words, tags) for k, (words, tags) in enumerate(_load_conll(text))]
 
 

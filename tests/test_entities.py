@@ -16,6 +16,7 @@ from tasks.entities import (
     tokenize,
     tokenize_sentences,
 )
+from conftest import needs_corpus
 from tasks.eval_entities import evaluate, format_report, load_gold, spans_from_bio
 from tasks.extract import doc_from_text
 from tasks.model import Doc, Paragraph, Sentence
@@ -207,6 +208,7 @@ def test_sentence_tokens_cut_from_the_whole_text_equal_tokenizing_each_sentence(
     assert [t.text for t in got[1][1]][-2:] == ["2018", "."] and got[2][1][0].text == "Tiếp"
 
 
+@needs_corpus
 def test_gold_file_is_large_and_well_formed():
     sentences = load_gold(GOLD)
     assert len(sentences) >= 150
@@ -220,6 +222,7 @@ def test_bio_spans_and_overlap_scoring():
     assert spans_from_bio(["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-ORG"]) == [(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "LOC"), (5, 6, "ORG")]
 
 
+@needs_corpus
 def test_f1_targets_on_the_dantri_gold():
     result = evaluate(GOLD, baseline=False)
     scores = result["systems"]["newsfacts"]["scores"]["overlap"]
