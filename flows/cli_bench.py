@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from flows.cli import app, console
-
-
-def _harness():
-    return importlib.import_module("bench.harness")
 
 
 def _sizes(text: str) -> list[int]:
@@ -35,7 +30,8 @@ def bench(
     peer_sentences: int = typer.Option(200, help="Sentences given to underthesea's NER for the peer baseline."),
 ):
     """Benchmark bare stages vs the Prefect flow, the no-op rerun, underthesea NER, and 1 vs 2 workers."""
-    harness = _harness()
+    from bench import harness
+
     wanted = _sizes(sizes) + ([harness.BIG_SIZE] if include_100k else [])
     results = harness.run_benchmark(sorted(set(wanted)), source, out, batch_size, scaling, dask, peer_sentences)
     console.print(f"wrote {out}/latest.json, latest.md, latest.png")

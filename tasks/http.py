@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
@@ -55,14 +55,9 @@ class HttpPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "HttpPolicy":
-        s = settings
-        return cls(
-            s.http_user_agent, s.http_connect_timeout_s, s.http_read_timeout_s, s.http_total_deadline_s,
-            s.http_max_retries, s.http_backoff_base_s, s.http_backoff_max_s, s.http_retry_after_max_s,
-            s.http_per_host_concurrency, s.http_per_host_rate, s.http_concurrency, s.http_max_redirects,
-            s.max_input_bytes, s.http_max_decompressed_bytes, s.http_allow_private, s.http_respect_robots,
-            s.http_trust_env,
-        )
+        """Each knob is the setting `http_<knob>`, except the body limit shared with local files."""
+        setting_of = {f.name: f"http_{f.name}" for f in fields(cls)} | {"max_body_bytes": "max_input_bytes"}
+        return cls(**{knob: getattr(settings, name) for knob, name in setting_of.items()})
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ class Warehouse:
         while True:
             holder = self._read_json(lease)
             if holder is None or holder.get("expires", 0) < time.time():
-                self._write_bytes(lease, json.dumps({"owner": me, "expires": time.time() + 600}).encode())
+                write_atomic(self.fs, lease, json.dumps({"owner": me, "expires": time.time() + 600}).encode())
                 time.sleep(0.2)  # let a racing writer's put land, then see who won
                 if (self._read_json(lease) or {}).get("owner") == me:
                     break
@@ -139,15 +139,6 @@ class Warehouse:
             return json.loads(read_bytes(self.fs, path) or b"null")
         except ValueError:
             return None
-
-    def _write_bytes(self, path: str, data: bytes) -> None:
-        write_atomic(self.fs, path, data)
-
-    def write_json(self, rel: str, obj) -> None:
-        self._write_bytes(self.path(rel), json.dumps(obj, indent=2, default=str).encode())
-
-    def read_json(self, rel: str):
-        return self._read_json(self.path(rel))
 
     # ---- reading ---------------------------------------------------------------------------
     def _table_files(self, name: str) -> list[pafs.FileInfo]:
@@ -351,7 +342,7 @@ class Warehouse:
 
             if moves or deletes:
                 self.fs.create_dir(stage_dir, recursive=True)
-                self._write_bytes(f"{stage_dir}/{MANIFEST}",
+                write_atomic(self.fs, f"{stage_dir}/{MANIFEST}",
                                   json.dumps({"batch_id": batch_id, "run_id": run_id, "moves": moves,
                                               "deletes": deletes}).encode())
                 checkpoint("commit.manifest")
@@ -382,7 +373,7 @@ class Warehouse:
         table = _to_arrow(TABLES["runs"], [row])
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, compression="zstd")
-        self._write_bytes(self.path("runs", f"run-{row['run_id']}.parquet"), sink.getvalue().to_pybytes())
+        write_atomic(self.fs, self.path("runs", f"run-{row['run_id']}.parquet"), sink.getvalue().to_pybytes())
 
     def mark_interrupted_runs(self, alive) -> list[str]:
         """Runs left 'running' by a process that no longer exists become 'interrupted'."""
