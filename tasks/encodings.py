@@ -70,6 +70,9 @@ _LABEL_ALIASES = {
 }
 
 _C0_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c\x0b\x1b")
+# The other C0 controls, whose share tells binary from text; as bytes they are the same in UTF-8.
+_BINARY_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in _C0_TEXT_CONTROLS)
+_BINARY_CONTROL = re.compile("[" + re.escape(_BINARY_CONTROL_BYTES.decode("ascii")) + "]")
 
 
 # --- Windows-1252 byte view of text ---------------------------------------------------------
@@ -140,9 +143,19 @@ def decode_legacy(data: bytes | str, encoding: str) -> str:
 # --- mojibake (UTF-8 read as Windows-1252 / Latin-1) -----------------------------------------
 
 _CONTINUATION = "\u0080-\u00bf\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
+# A lead character (2-, 3- or 4-byte sequence: C2-DF, E0-EF, F0-F4) and its continuations. The lead
+# is matched by one class and a lookbehind then picks the length: a pattern that starts with a class
+# lets the regex engine skip to lead characters (an alternation of classes is tried at every position).
 _MOJIBAKE_SEQUENCE = re.compile(
-    f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}|[\u00f0-\u00f4][{_CONTINUATION}]{{3}}"
+    f"[\u00c2-\u00f4](?:(?<=[\u00c2-\u00df])[{_CONTINUATION}]"
+    f"|(?<=[\u00e0-\u00ef])[{_CONTINUATION}]{{2}}|(?<=[\u00f0-\u00f4])[{_CONTINUATION}]{{3}})"
 )
+# Every sequence starts with a lead character and a continuation one. Clean text has no such pair,
+# and searching for it is cheaper than findall of the sequences, so it is checked first.
+_MOJIBAKE_START = re.compile(f"[\u00c2-\u00f4][{_CONTINUATION}]")
+# The same pair seen in the UTF-8 bytes: a lead character is C3 82-B4 and every continuation
+# character's encoding starts with C2, C5, C6, CB or E2. No match means no mojibake in the text.
+_MOJIBAKE_START_UTF8 = re.compile(rb"\xc3[\x82-\xb4][\xc2\xc5\xc6\xcb\xe2]")
 # Characters a repaired sequence may produce; anything else (Cyrillic, IPA, Yi…) means the
 # "mojibake" was genuine text such as "ĐÓ…" or "CÔ”" and is left alone.
 _PLAUSIBLE_REPAIR = re.compile(
@@ -165,6 +178,8 @@ def _repair_sequence(sequence: str) -> str | None:
 
 def _repair_once(text: str) -> tuple[str, bool]:
     """All plausible repairs applied once, and whether one of them proves the text was garbled."""
+    if not _MOJIBAKE_START.search(text):
+        return text, False
     repairs = {m: r for m in set(_MOJIBAKE_SEQUENCE.findall(text)) if (r := _repair_sequence(m)) is not None}
     if not repairs:
         return text, False
@@ -180,7 +195,10 @@ def repair_mojibake(text: str) -> str:
     """
     current, accepted = text, text
     for _ in range(3):
-        current, proven = _repair_once(current)
+        repaired, proven = _repair_once(current)
+        if repaired is current:
+            break  # nothing repaired: a further level would find nothing either
+        current = repaired
         if proven:
             accepted = current
     return unicodedata.normalize("NFC", accepted)
@@ -233,14 +251,18 @@ def _bomless_utf16(sample: bytes) -> str | None:
     return None
 
 
-def _looks_binary(text: str) -> bool:
-    """More than 1% C0 control characters (other than tab/newline/CR/FF/VT/ESC) means binary."""
-    controls = sum(1 for c in text if ord(c) < 0x20 and ord(c) not in _C0_TEXT_CONTROLS)
+def _looks_binary(text: str, controls: int | None = None) -> bool:
+    """More than 1% C0 control characters (other than tab/newline/CR/FF/VT/ESC) means binary.
+
+    `controls` is their number when the caller has already counted them.
+    """
+    if controls is None:
+        controls = len(_BINARY_CONTROL.findall(text))
     return controls > max(2, len(text) // 100)
 
 
-def _finish(text: str, encoding: str) -> Decoded:
-    if _looks_binary(text):
+def _finish(text: str, encoding: str, controls: int | None = None) -> Decoded:
+    if _looks_binary(text, controls):
         raise UndecodableError(f"binary content: control bytes (decoded as {encoding})")
     return Decoded(unicodedata.normalize("NFC", text), encoding)
 
@@ -300,8 +322,14 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
     except UnicodeDecodeError:
         return _decode_non_utf8(data, _codec_name(declared))
     # Valid UTF-8 with non-ASCII bytes is almost never an accident, whatever was declared.
+    # Its control characters are its control bytes (mojibake repair and NFC leave them alone), and
+    # counting bytes is much cheaper than scanning the text.
+    controls = len(data) - len(data.translate(None, _BINARY_CONTROL_BYTES))
+    normalized = unicodedata.normalize("NFC", text)
+    if not _MOJIBAKE_START_UTF8.search(data):  # the common case: nothing in it can be garbled
+        return _finish(normalized, "utf-8", controls)
     repaired = repair_mojibake(text)
-    return _finish(repaired, "utf-8" if repaired == unicodedata.normalize("NFC", text) else "utf-8+mojibake-repair")
+    return _finish(repaired, "utf-8" if repaired == normalized else "utf-8+mojibake-repair", controls)
 
 
 def _nearly_utf8(data: bytes) -> str | None:

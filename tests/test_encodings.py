@@ -271,6 +271,32 @@ def test_mojibake_bytes_are_repaired():
     assert decode_bytes(garbled.encode()).encoding == "utf-8+mojibake-repair"
 
 
+def _garble(text: str) -> str:
+    """`text`'s UTF-8 read as Windows-1252; bytes cp1252 leaves undefined stay C1 controls."""
+    shown = []
+    for byte in text.encode("utf-8"):
+        try:
+            shown.append(bytes([byte]).decode("cp1252"))
+        except UnicodeDecodeError:
+            shown.append(chr(byte))
+    return "".join(shown)
+
+
+def test_mojibake_of_every_letter_is_repaired_from_utf8_bytes():
+    # Valid UTF-8 is checked for garbled sequences on its bytes first: none may slip past that check.
+    for letter in ALL_LETTERS:
+        text = f"Chữ {letter} đây"
+        assert decode_bytes(_garble(text).encode()) == Decoded(text, "utf-8+mojibake-repair"), letter
+
+
+def test_control_share_of_utf8_text_is_taken_of_the_composed_text():
+    decomposed = unicodedata.normalize("NFD", "ệ" * 500) + "a" * 490  # 1990 code points, 990 once composed
+    allowed = decode_bytes((decomposed + "\x01" * 10).encode())  # 10 of 1000: not more than 1%
+    assert allowed == Decoded("ệ" * 500 + "a" * 490 + "\x01" * 10, "utf-8")
+    with pytest.raises(UndecodableError, match="binary content: control bytes"):
+        decode_bytes((decomposed + "\x01" * 11).encode())  # 11 of 1001
+
+
 def test_truncated_utf8_is_decoded_with_a_replacement_character():
     cut = SAMPLE.encode()[:-4]  # ends inside "ạ"'s three bytes
     decoded = decode_bytes(cut)

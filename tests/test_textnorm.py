@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -63,6 +64,13 @@ def test_control_characters_are_removed_but_newline_kept():
 
 def test_vertical_separators_become_spaces_not_lines():
     assert clean_text("một\u2028hai\u2029ba\x0bbốn\x0cnăm\x85sáu") == "một hai ba bốn năm sáu"
+
+
+def test_format_characters_above_the_bmp_are_removed():
+    # Tag characters (U+E0000 block) and musical-notation formatting (U+1D173): with and without
+    # other astral characters (emoji) in the text.
+    assert clean_text("Hà\U000e0041 Nội\U0001d173") == "Hà Nội"
+    assert clean_text("🇻🇳 Hà\U000e0020 Nội\U000e007f 😀") == "🇻🇳 Hà Nội 😀"
 
 
 def test_lone_surrogates_are_removed():
@@ -317,6 +325,32 @@ def test_find_abbreviations_whole_tokens_with_offsets():
         ("TPHCM", "Thành phố Hồ Chí Minh"),
     ]
     assert all(text[start:end] == abbreviation for start, end, abbreviation, _ in found)
+
+
+def test_find_abbreviations_at_text_edges_and_next_to_joiners():
+    assert [(s, e, a) for s, e, a, _ in find_abbreviations("CA")] == [(0, 2, "CA")]
+    assert [a for _, _, a, _ in find_abbreviations("CA/UBND\n(BCH) 12-NQ, CA.")] == ["CA", "UBND", "BCH", "NQ", "CA"]
+    assert find_abbreviations("xCA, &CA, CA&, Đà-CA, CA-Đà, CA_, 1CA, CA1") == []
+
+
+_ABBREVIATION_PIECES = st.sampled_from(
+    ["TP", "HCM", "TP.HCM", "TP. HCM", "CT-XH", "CT", "XH", "LĐ-TB&XH", "NQ", "TU", "UBND", "Tp", "CA", "Đ", "ĐBQH"]
+    + list(" .-/&_\n,19aAđĐ")
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ABBREVIATION_PIECES, max_size=12).map("".join))
+def test_find_abbreviations_matches_the_plain_alternation(text):
+    # The pattern is grouped by first letter for speed; it must find exactly what the straightforward
+    # alternation of all abbreviations (longest first) with the same token guards finds.
+    spellings = sorted((row[0] for row in table("abbreviations.tsv")), key=len, reverse=True)
+    plain = re.compile(
+        r"(?<![\w&])(?<![^\W\d_]-)(?:" + "|".join(map(re.escape, spellings)) + r")(?![\w&])(?!-[^\W\d_])"
+    )
+    assert [(s, e, a) for s, e, a, _ in find_abbreviations(text)] == [
+        (m.start(), m.end(), m.group()) for m in plain.finditer(text)
+    ]
 
 
 def test_find_abbreviations_skips_parts_of_unknown_compounds_and_words():
