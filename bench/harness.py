@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -27,6 +28,8 @@ TARGET_OURS_OVER_PEER = 100.0
 TARGET_PEAK_RSS_MB_AT_100K = 1536.0
 TARGET_CORES_USED = 1.6  # "uses both cores" on 2 cores: on average at least 1.6 cores busy
 TARGET_SIZE = 10_000
+CPU_WORKERS_VARIABLE = "NEWSFACTS_CPU_WORKERS"
+ONE_WORKER = "1 CPU worker"  # the scaling run: the same flow with a one-process CPU pool
 
 
 @dataclass
@@ -100,17 +103,30 @@ def run_bare(corpus: BuiltCorpus, warehouse: Path, batch_size: int) -> Phase:
 
 
 def run_flow(corpus: BuiltCorpus, warehouse: Path, batch_size: int, name: str = "orchestrated",
-             kind: str = "threads", workers: int = 2) -> Phase:
-    """The real Prefect flow (embedded API unless PREFECT_API_URL is set) with the given task runner."""
+             kind: str = "threads", cpu_workers: int | None = None) -> Phase:
+    """The real Prefect flow (embedded API unless PREFECT_API_URL is set) with the given task runner.
+
+    `cpu_workers`: processes of the CPU pool for this run (threads) or Dask workers (dask); default
+    the configured `cpu_workers` (the core count).
+    """
     from flows.runners import flow_with_runner
 
+    workers = cpu_workers or load_settings().cpu_workers
     flow = flow_with_runner(kind, workers)
-    with Monitor() as monitor:
-        summary = flow(sources=[str(corpus.root)], warehouse=str(warehouse), batch_size=batch_size)
+    saved = os.environ.get(CPU_WORKERS_VARIABLE)
+    os.environ[CPU_WORKERS_VARIABLE] = str(workers)
+    try:
+        with Monitor() as monitor:
+            summary = flow(sources=[str(corpus.root)], warehouse=str(warehouse), batch_size=batch_size)
+    finally:
+        if saved is None:
+            os.environ.pop(CPU_WORKERS_VARIABLE, None)
+        else:
+            os.environ[CPU_WORKERS_VARIABLE] = saved
     counts = {k: summary[k] for k in ("loaded", "new", "unchanged", "skipped", "rejected", "batches")}
     counts["balanced"] = summary["balanced"]
     return Phase(name, corpus.articles, corpus.text_bytes, monitor.usage, dict(summary["seconds"]), counts,
-                 note=f"{kind} x{workers}")
+                 note=f"{kind}, {workers} CPU worker(s)")
 
 
 def warm_up(source: Path, workdir: Path, batch_size: int) -> dict:
@@ -200,7 +216,7 @@ def measure_size(size: int, source: Path, workdir: Path, batch_size: int, scalin
     phases.append(orchestrated)
     phases.append(run_flow(corpus, workdir / f"wh-flow-{size}", batch_size, "no-op rerun"))
     if scaling:
-        phases.append(run_flow(corpus, workdir / f"wh-threads1-{size}", batch_size, "threads x1", "threads", 1))
+        phases.append(run_flow(corpus, workdir / f"wh-workers1-{size}", batch_size, ONE_WORKER, "threads", 1))
         if dask:
             try:
                 phases.append(run_flow(corpus, workdir / f"wh-dask2-{size}", batch_size, "dask x2", "dask", 2))
@@ -213,11 +229,11 @@ def measure_size(size: int, source: Path, workdir: Path, batch_size: int, scalin
               # CPU seconds of the process tree: less sensitive to other work on a shared machine
               "orchestrated_over_bare_cpu": _ratio(orchestrated.usage.cpu_s, bare.usage.cpu_s),
               "rerun_over_full_cpu": _ratio(rerun.usage.cpu_s, orchestrated.usage.cpu_s)}
-    if "threads x1" in by_name:
-        ratios["speedup_threads_1_to_2"] = _ratio(by_name["threads x1"].usage.wall_s, orchestrated.usage.wall_s)
+    if ONE_WORKER in by_name:
+        ratios["speedup_workers_1_to_2"] = _ratio(by_name[ONE_WORKER].usage.wall_s, orchestrated.usage.wall_s)
         dask2 = by_name.get("dask x2")
         if dask2 is not None and dask2.usage.wall_s:
-            ratios["speedup_threads1_to_dask2"] = _ratio(by_name["threads x1"].usage.wall_s, dask2.usage.wall_s)
+            ratios["speedup_workers1_to_dask2"] = _ratio(by_name[ONE_WORKER].usage.wall_s, dask2.usage.wall_s)
     clean_extract_s = bare.stage_seconds["clean"] + bare.stage_seconds["extract"]
     clean_extract_cpu = bare.counts["stage_cpu_seconds"]["clean"] + bare.counts["stage_cpu_seconds"]["extract"]
     in_process = {"seconds": round(clean_extract_s, 3), "cpu_seconds": round(clean_extract_cpu, 3),

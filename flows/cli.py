@@ -40,7 +40,8 @@ def run(
     until: Optional[str] = typer.Option(None, help="Only articles published on or before this date (YYYY-MM-DD)."),
     task_runner: str = typer.Option("threads", help="threads (default) or dask."),
     dask_address: Optional[str] = typer.Option(None, help="tcp://scheduler:8786 of a running Dask cluster."),
-    workers: int = typer.Option(2, help="Worker threads, or LocalCluster workers for --task-runner dask."),
+    workers: Optional[int] = typer.Option(None, help="Processes for the CPU-bound stages (default: one per core), or "
+                                "LocalCluster workers for --task-runner dask."),
 ):
     """Run the ingest flow (embedded Prefect unless PREFECT_API_URL is set) and print a summary."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn

@@ -146,7 +146,14 @@ def inputs_seen(wh: Warehouse, full_refresh: bool) -> dict[str, str]:
     return {uri: h for uri, h in seen.items() if uri not in stale}
 
 
-@flow(name="ingest", flow_run_name=run_name, task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False,
+# A submitted task waits for its upstream task inside its thread, so each batch in flight holds up
+# to four threads (fetch, clean, extract, load): with fewer, batches run one after another and a
+# pool worker idles while a batch loads. The CPU-bound work itself is bounded by the process pool.
+TASK_THREADS = 16
+
+
+@flow(name="ingest", flow_run_name=run_name, task_runner=ThreadPoolTaskRunner(max_workers=TASK_THREADS),
+      log_prints=False,
       description="Vietnamese news articles -> Parquet fact tables: fetch, clean, extract, load in batches.")
 def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch_size: int | None = None,
            full_refresh: bool = False, since: date | None = None, until: date | None = None,

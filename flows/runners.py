@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import os
+
 from prefect import Flow
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.ingest import ingest
 
 
-def flow_with_runner(kind: str = "threads", workers: int = 2, dask_address: str | None = None) -> Flow:
-    """The ingest flow with the chosen task runner; the flow's wiring is the same for all of them."""
+def flow_with_runner(kind: str = "threads", workers: int | None = None, dask_address: str | None = None) -> Flow:
+    """The ingest flow with the chosen task runner; the flow's wiring is the same for all of them.
+
+    threads: the flow as declared (task threads in this process), its CPU-bound stages in a pool of
+    `workers` processes (default: the `cpu_workers` setting, the core count) — set here through
+    NEWSFACTS_CPU_WORKERS, the setting the pool reads. dask: a LocalCluster of `workers` worker
+    processes, or the running cluster at `dask_address`.
+    """
     if kind == "threads":
-        return ingest.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
+        if workers:
+            os.environ["NEWSFACTS_CPU_WORKERS"] = str(workers)
+        return ingest
     if kind == "dask":
         from prefect_dask import DaskTaskRunner
 
         if dask_address:
             runner = DaskTaskRunner(address=dask_address)
         else:
-            runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
+            runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "threads_per_worker": 1,
                                                     "processes": True, "dashboard_address": None})
         return ingest.with_options(task_runner=runner)
     raise ValueError(f"unknown task runner {kind!r}: use threads or dask")

@@ -9,7 +9,8 @@ from datetime import date
 from tasks.fetch import FetchedBatch, read_input
 from tasks.model import Article, Reject, SourceItem
 from tasks.readers import read_item
-from tasks.stage import run_cpu_bound, stage_task
+from tasks.pool import run_cpu_bound
+from tasks.stage import stage_task
 from warehouse.failpoints import checkpoint
 
 

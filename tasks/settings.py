@@ -23,6 +23,9 @@ class Settings:
     task_timeout_s: float = 900.0
     # Longer sentences (a 10 MB line) are cut at a space: extractors look back within a sentence.
     max_sentence_chars: int = 2000
+    # Data derived from installed libraries (never committed), rebuilt when their versions change.
+    cache_dir: str = field(default_factory=lambda: str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsfacts"))
     tone_style: str = "new"  # canonical tone-mark placement for keys: "new" (hóa, thủy) or "old" (hoá, thuỷ)
     http_user_agent: str = "newsfacts/0.1 (+https://example.invalid/newsfacts)"
     http_connect_timeout_s: float = 5.0

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -48,49 +44,3 @@ def stage_task(stage: str, retries: int | None = None, run_name: str | None = No
         cache_policy=NO_CACHE,
         persist_result=False,
     )
-
-
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _warm_worker() -> None:
-    """Load extractors and lexicons once per worker process, not once per batch."""
-    from tasks.entities import warm_up
-    from tasks.extract import extractors
-
-    extractors()
-    warm_up()
-
-
-def _cpu_pool() -> ProcessPoolExecutor | None:
-    """The process pool shared by all stage tasks of this process, or None to run inline.
-
-    Stage work is pure Python and holds the GIL, so threads alone use one core. Only the main
-    process owns a pool: inside a Dask worker or a pool worker the work runs inline.
-    """
-    global _pool
-    if _SETTINGS.cpu_workers <= 1 or multiprocessing.parent_process() is not None:
-        return None
-    with _pool_lock:
-        if _pool is None:
-            context = multiprocessing.get_context("forkserver")
-            _pool = ProcessPoolExecutor(_SETTINGS.cpu_workers, mp_context=context, initializer=_warm_worker)
-        return _pool
-
-
-def run_cpu_bound(fn, /, *args, worth_a_process: bool = True):
-    """fn(*args) in the process pool when there is one and the work is `worth_a_process` (an empty
-    batch is not: starting the pool would cost more). A dead worker fails this attempt (Prefect
-    retries it) and the next attempt gets a fresh pool."""
-    global _pool
-    pool = _cpu_pool() if worth_a_process else None
-    if pool is None:
-        return fn(*args)
-    try:
-        return pool.submit(fn, *args).result()
-    except BrokenProcessPool:
-        with _pool_lock:
-            if _pool is pool:
-                _pool = None
-        raise

@@ -57,7 +57,7 @@ def test_benchmark_writes_json_markdown_and_chart_with_every_figure(tmp_path):
     assert saved["warm_up"]["first_flow_call_s"] > 0 and "embedded_start_s" in saved["warm_up"]
     [small] = saved["sizes"]
     phases = {p["name"]: p for p in small["phases"]}
-    assert set(phases) == {"bare", "orchestrated", "no-op rerun", "threads x1"}
+    assert set(phases) == {"bare", "orchestrated", "no-op rerun", "1 CPU worker"}
     for p in small["phases"]:
         assert {"articles_per_s", "mb_per_s", "wall_s", "peak_rss_mb", "peak_tree_rss_mb", "cores_used",
                 "stage_seconds", "cpu_ms_per_article"} <= p.keys()
@@ -65,7 +65,7 @@ def test_benchmark_writes_json_markdown_and_chart_with_every_figure(tmp_path):
     assert phases["bare"]["counts"]["loaded"] == 3 and phases["orchestrated"]["counts"]["new"] == 3
     assert phases["no-op rerun"]["counts"]["skipped"] == 3 and phases["no-op rerun"]["counts"]["new"] == 0
     assert set(phases["bare"]["stage_seconds"]) == {"fetch", "clean", "extract", "load"}
-    assert {"orchestrated_over_bare", "rerun_over_full", "speedup_threads_1_to_2"} <= small["ratios"].keys()
+    assert {"orchestrated_over_bare", "rerun_over_full", "speedup_workers_1_to_2"} <= small["ratios"].keys()
     peer = saved["peer"]
     assert peer["sample_sentences_peer"] == 5 and peer["ours"]["sentences_per_s"] > 0
     assert peer["underthesea"]["sentences_per_s"] > 0 and peer["ours_over_underthesea"] > 0

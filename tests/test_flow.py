@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from flows.ingest import ingest
-from tests.conftest import SEED
+from tests.conftest import REPO, SEED
 from warehouse.store import Warehouse
 from warehouse.tables import TABLES
 
@@ -72,6 +72,7 @@ def test_running_twice_changes_nothing_but_runs(seed_folder, tmp_path):
     before = snapshot(warehouse)
     second = ingest(sources=[str(seed_folder)], warehouse=warehouse)
     assert second["skipped"] == 1 and second["new"] == 0 and second["balanced"]
+    assert second["batches"] == 0  # set aside at discovery: no fetch/clean/extract/load task runs at all
     assert snapshot(warehouse) == before
     third = ingest(sources=[str(seed_folder)], warehouse=warehouse, full_refresh=True)
     assert third["unchanged"] == 1 and third["new"] == 0
@@ -90,6 +91,22 @@ def test_changed_article_replaces_its_rows(seed_folder, tmp_path):
     assert len(pd.read_parquet(f"{warehouse}/articles")) == 1
     values = set(pd.read_parquet(f"{warehouse}/quantities")["value"])
     assert 249.0 in values and 248.0 not in values
+
+
+def test_a_rerun_runs_batches_only_for_the_inputs_that_changed(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    fixtures = sorted((REPO / "tests" / "fixtures" / "articles").glob("plain_*.txt"))
+    for path in fixtures:
+        shutil.copy(path, folder / path.name)
+    warehouse = str(tmp_path / "wh")
+    first = ingest(sources=[str(folder)], warehouse=warehouse, batch_size=1)
+    assert first["new"] == len(fixtures) == first["batches"]
+    edited = folder / fixtures[0].name
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nMột câu mới được thêm vào bài.\n", encoding="utf-8")
+    second = ingest(sources=[str(folder)], warehouse=warehouse, batch_size=1)
+    assert (second["changed"], second["skipped"], second["batches"]) == (1, len(fixtures) - 1, 1)
+    assert second["balanced"]
 
 
 def test_bad_inputs_are_rejected_while_the_rest_of_the_batch_loads(seed_folder, tmp_path):

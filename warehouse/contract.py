@@ -61,6 +61,12 @@ class Table:
             metadata={"table": self.name, "schema_version": str(self.version), "description": self.doc},
         )
 
+    def to_arrow(self, rows: "list[dict] | pa.Table") -> pa.Table:
+        """Rows (dicts; keys beyond the declared columns are ignored) as a table of the file schema."""
+        if isinstance(rows, pa.Table):
+            return rows
+        return pa.Table.from_pylist(rows, schema=self.file_schema())
+
 
 def col(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> Column:
     return Column(name, type_, doc, nullable)

@@ -1,0 +1,62 @@
+"""The process pool that runs the CPU-bound stage functions (clean, extract) on every core."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from tasks.settings import load_settings
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def _start_worker() -> None:
+    """Pool initializer: load the extractors and lexicons once per worker, not once per batch."""
+    from tasks.entities import warm_up
+    from tasks.extract import extractors
+
+    extractors()
+    warm_up()
+
+
+def _cpu_pool() -> ProcessPoolExecutor | None:
+    """The process pool shared by all stage tasks of this process, or None to run inline.
+
+    Stage work is pure Python and holds the GIL, so threads alone use one core. Only the main
+    process owns a pool: inside a Dask worker or a pool worker the work runs inline. Its size is
+    `cpu_workers` as set now (NEWSFACTS_CPU_WORKERS), so a benchmark can compare 1 and 2 workers.
+    """
+    global _pool, _pool_size
+    workers = load_settings().cpu_workers
+    if workers <= 1 or multiprocessing.parent_process() is not None:
+        return None
+    with _pool_lock:
+        if _pool is not None and _pool_size != workers:
+            _pool.shutdown(wait=False)
+            _pool = None
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            _pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+            _pool_size = workers
+        return _pool
+
+
+def run_cpu_bound(fn, /, *args, worth_a_process: bool = True):
+    """fn(*args) in the process pool when there is one and the work is `worth_a_process` (an empty
+    batch is not: starting the pool would cost more). A dead worker fails this attempt (Prefect
+    retries it) and the next attempt gets a fresh pool."""
+    global _pool
+    pool = _cpu_pool() if worth_a_process else None
+    if pool is None:
+        return fn(*args)
+    try:
+        return pool.submit(fn, *args).result()
+    except BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        raise
