@@ -21,6 +21,9 @@ class Usage:
     wall_s: float = 0.0
     peak_rss_mb: float = 0.0  # this process alone, sampled
     peak_tree_rss_mb: float = 0.0  # this process and all its descendants (Prefect server, Dask workers)
+    # The same tree in proportional set size: pages shared between processes (libraries, the forked
+    # workers' common memory) counted once, not once per process — what the tree really occupies.
+    peak_tree_pss_mb: float = 0.0
     start_rss_mb: float = 0.0
     cpu_s: float = 0.0  # CPU seconds of the process tree during the measurement
     load_avg: float = 0.0  # 1-minute load average at the end: other work competing for the cores
@@ -32,7 +35,8 @@ class Usage:
 
     def as_dict(self) -> dict:
         return {"wall_s": round(self.wall_s, 3), "peak_rss_mb": round(self.peak_rss_mb, 1),
-                "peak_tree_rss_mb": round(self.peak_tree_rss_mb, 1), "start_rss_mb": round(self.start_rss_mb, 1),
+                "peak_tree_rss_mb": round(self.peak_tree_rss_mb, 1), "peak_tree_pss_mb": round(self.peak_tree_pss_mb, 1),
+                "start_rss_mb": round(self.start_rss_mb, 1),
                 "cpu_s": round(self.cpu_s, 2), "cores_used": round(self.cores_used, 2),
                 "load_avg": round(self.load_avg, 2)}
 
@@ -40,6 +44,9 @@ class Usage:
 def _cpu_seconds(proc: psutil.Process) -> float:
     times = proc.cpu_times()
     return times.user + times.system
+
+
+PSS_EVERY = 5
 
 
 class Monitor:
@@ -57,6 +64,7 @@ class Monitor:
         self._me = psutil.Process(os.getpid())
         self._cpu_start: dict[int, float] = {}
         self._cpu_last: dict[int, float] = {}
+        self._samples = 0
 
     def _tree(self) -> list[psutil.Process]:
         try:
@@ -65,13 +73,16 @@ class Monitor:
             return [self._me]
 
     def _sample(self) -> None:
-        own = tree = 0
+        own = tree = pss = 0
+        self._samples += 1
+        with_pss = self._samples % PSS_EVERY == 1  # reading smaps costs more: every few samples
         for proc in self._tree():
             try:
                 with proc.oneshot():
                     rss = proc.memory_info().rss
                     cpu = _cpu_seconds(proc)
-            except psutil.Error:
+                    pss += proc.memory_full_info().pss if with_pss else 0
+            except (psutil.Error, AttributeError):
                 continue
             tree += rss
             if proc.pid == self._me.pid:
@@ -80,6 +91,7 @@ class Monitor:
             self._cpu_last[proc.pid] = cpu
         self.usage.peak_rss_mb = max(self.usage.peak_rss_mb, own / 2**20)
         self.usage.peak_tree_rss_mb = max(self.usage.peak_tree_rss_mb, tree / 2**20)
+        self.usage.peak_tree_pss_mb = max(self.usage.peak_tree_pss_mb, pss / 2**20)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):

@@ -157,7 +157,7 @@ TASK_THREADS = 16
       description="Vietnamese news articles -> Parquet fact tables: fetch, clean, extract, load in batches.")
 def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch_size: int | None = None,
            full_refresh: bool = False, since: date | None = None, until: date | None = None,
-           reprocess: bool = False, in_flight: int = 4) -> dict:
+           reprocess: bool = False, in_flight: int = 3) -> dict:
     """Ingest `sources` (files, folders, URLs, feeds, sitemaps) into the warehouse; returns the run summary.
 
     With `reprocess`, the inputs are instead the stored raw inputs of articles extracted by older

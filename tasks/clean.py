@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,20 @@ class CleanedBatch:
     rejects: list[Reject] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: tuple[float, ...] = ()  # time spent per stage so far: (fetch, clean)
+    packed: bytes = b""  # the articles as one pickle, as the clean task hands them on (see `pack`)
+    packed_count: int = 0
+
+    def pack(self) -> "CleanedBatch":
+        """The articles as one pickled blob. Between the clean and the extract worker a batch passes
+        through the flow's process, which then holds and forwards one bytes object instead of
+        rebuilding and pickling again thousands of objects (less CPU and memory where the flow runs)."""
+        self.packed, self.packed_count = pickle.dumps(self.articles, pickle.HIGHEST_PROTOCOL), len(self.articles)
+        self.articles = []
+        return self
+
+
+def unpack_articles(packed: bytes) -> list[Article]:
+    return pickle.loads(packed)
 
 
 def in_window(article: Article, since: date | None, until: date | None) -> bool:
@@ -64,7 +79,7 @@ def clean_batch(items: list[SourceItem], archive=None, since: date | None = None
 def clean_in_worker(items: list[SourceItem], warehouse: str, since: date | None, until: date | None) -> CleanedBatch:
     from tasks.archive import Archive
 
-    return clean_batch(items, Archive(warehouse), since, until)
+    return clean_batch(items, Archive(warehouse), since, until).pack()
 
 
 @stage_task("clean")

@@ -10,7 +10,7 @@ from functools import cache
 
 import pyarrow as pa
 
-from tasks.clean import CleanedBatch
+from tasks.clean import CleanedBatch, unpack_articles
 from tasks.model import Article, Doc, Paragraph, Reject
 from tasks.sentences import split_sentences
 from tasks.settings import PIPELINE_VERSION
@@ -154,15 +154,16 @@ def extract_batch(articles: list[Article], run_id: str) -> ExtractedBatch:
     return out
 
 
-def extract_as_arrow(articles: list[Article], run_id: str) -> ExtractedBatch:
-    return extract_batch(articles, run_id).as_arrow()
+def extract_packed(packed: bytes, run_id: str) -> ExtractedBatch:
+    """extract_batch over a clean task's packed articles, its rows as Arrow tables (what a worker returns)."""
+    return extract_batch(unpack_articles(packed), run_id).as_arrow()
 
 
 @stage_task("extract")
 def extract_task(cleaned: CleanedBatch, run_id: str, batch_no: int, batch_count: int) -> ExtractedBatch:
     """Extracts a cleaned batch; earlier rejects and skips travel on with it to load."""
     started = time.perf_counter()
-    out = run_cpu_bound(extract_as_arrow, cleaned.articles, run_id, worth_a_process=bool(cleaned.articles))
+    out = run_cpu_bound(extract_packed, cleaned.packed, run_id, worth_a_process=bool(cleaned.packed_count))
     out.rejects[:0], out.skipped = cleaned.rejects, cleaned.skipped
     out.seconds = cleaned.seconds + (time.perf_counter() - started,)
     return out
