@@ -34,7 +34,7 @@ def _date(value: Optional[str]) -> Optional[date]:
 def run(
     sources: list[str] = typer.Argument(None, help="Files, folders, URLs, feeds, sitemaps, or a sources .toml (default: seeds/)."),
     warehouse: Optional[str] = WarehouseOption,
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", help="Inputs per batch (default 200)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", help="Inputs per batch (default 400)."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Reprocess every input, changed or not."),
     since: Optional[str] = typer.Option(None, help="Only articles published on or after this date (YYYY-MM-DD)."),
     until: Optional[str] = typer.Option(None, help="Only articles published on or before this date (YYYY-MM-DD)."),

@@ -24,7 +24,7 @@ def bench(
                                           "(default: ../shared/corpus/dantri-unc, else tests/fixtures/articles)."),
     out: Path = typer.Option(Path("bench/results"), "--out", help="Where the JSON, Markdown and PNG results go."),
     include_100k: bool = typer.Option(False, "--include-100k", help="Also measure 100,000 articles (slow)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", help="Inputs per batch (default 200)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", help="Inputs per batch (default 400)."),
     scaling: bool = typer.Option(True, "--scaling/--no-scaling", help="1 vs 2 workers at the smallest size."),
     dask: bool = typer.Option(True, "--dask/--no-dask", help="Include a 2-process Dask run in the scaling."),
     peer_sentences: int = typer.Option(200, help="Sentences given to underthesea's NER for the peer baseline."),

@@ -8,6 +8,7 @@ from functools import cache
 
 from tasks.lexicon import table, word_list
 from tasks.model import Doc
+from tasks.periods import phrase_alternation
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class DocumentRef:
 
 
 def _alternation(phrases) -> str:
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(set(phrases), key=len, reverse=True))
+    return phrase_alternation(set(phrases))
 
 
 @cache
@@ -51,7 +52,20 @@ def _type_word_pattern() -> re.Pattern:
     return re.compile("|".join(sorted({re.escape(name.split()[0]) for name in _type_by_name()})))
 
 
+@cache
+def _named_gate() -> re.Pattern:
+    """What a named reference cannot do without, in the lower-cased text: its type, then its number.
+
+    The "named" pattern ignores case and opens with a look-behind, so the engine tries it, slowly, at
+    every position; this one skips ahead to the type's first letters and rarely matches.
+    """
+    return re.compile(rf"(?:{_alternation(_type_by_name())})(?:\s+số)?\s+\d")
+
+
 _DIGIT = re.compile(r"\d")
+# Characters that re.IGNORECASE matches to a letter other than their lower case ("ſ" to "s"): in
+# their presence the lower-cased gate above could miss a reference, so the older gate decides.
+_FOLDS = ("İ", "ı", "ſ")
 _CODE = r"[A-ZĐ][A-Za-zĐđ0-9]*(?:[/\-][A-ZĐ][A-Za-zĐđ0-9]*)*"
 
 
@@ -67,7 +81,8 @@ def _patterns() -> dict[str, re.Pattern]:
             re.IGNORECASE,
         ),
         "bare": re.compile(
-            rf"(?<![\w/.\-])(?P<num>\d{{1,5}})(?:/(?P<year>\d{{4}}))?[/\-](?P<code>(?:{codes})[/\-]{_CODE})(?![\w])"
+            # the look-behind after the first digit, so the engine skips ahead to digits
+            rf"(?P<num>\d(?<![\w/.\-]\d)\d{{0,4}})(?:/(?P<year>\d{{4}}))?[/\-](?P<code>(?:{codes})[/\-]{_CODE})(?![\w])"
         ),
         "number_only_ok": re.compile(r"\s+(?:của|ngày|về|do)\s|\s*[,.;:)]|\s*$"),
         "tail": re.compile(
@@ -101,19 +116,33 @@ def _type_of_code(code: str | None) -> str | None:
     return _type_by_code().get(re.split(r"[/\-]", code)[0])
 
 
-def find_documents_in(text: str, lo: int, hi: int, low: str | None = None) -> list[DocumentRef]:
-    """Document references in text[lo:hi]; `low` is text.lower() (same length) when the caller has it."""
-    if _DIGIT.search(text, lo, hi) is None:
+def find_documents_in(text: str, lo: int, hi: int, low: str | None = None,
+                      first_digit: int | None = None) -> list[DocumentRef]:
+    """Document references in text[lo:hi]; `low` is text.lower() (same length) when the caller has it,
+    `first_digit` where the first digit of text[lo:hi] is (-1: none) when the caller has looked."""
+    if first_digit is None:
+        digit = _DIGIT.search(text, lo, hi)
+        first_digit = digit.start() if digit else -1
+    if first_digit < 0:
         return []  # every reference has a number
     pats = _patterns()
     found: list[DocumentRef] = []
     taken: list[tuple[int, int]] = []
     # Cheap gates: a named reference needs a type word, a bare one a "/" or "-" before its code.
-    low_segment = (low[lo:hi] if low is not None else text[lo:hi].lower())
-    named = _type_word_pattern().search(low_segment) is not None
+    if low is not None:
+        lowered, s_lo, s_hi = low, lo, hi
+    else:  # the segment alone ("İ" may lengthen it)
+        lowered = text[lo:hi].lower()
+        s_lo, s_hi = 0, len(lowered)
+    segment = text[lo:hi]
+    if _FOLDS[0] not in segment and _FOLDS[1] not in segment and _FOLDS[2] not in segment:
+        named = _named_gate().search(lowered, s_lo, s_hi) is not None
+    else:
+        named = _type_word_pattern().search(lowered, s_lo, s_hi) is not None
     matches = [("named", m) for m in pats["named"].finditer(text, lo, hi)] if named else []
-    if "/" in low_segment or "-" in low_segment:
-        matches += [("bare", m) for m in pats["bare"].finditer(text, lo, hi)]
+    if "/" in segment or "-" in segment:
+        # a bare reference opens with its number: no need to look before the first digit
+        matches += [("bare", m) for m in pats["bare"].finditer(text, first_digit, hi)]
     for kind, m in sorted(matches, key=lambda km: (km[1].start(), km[0] != "named")):
         if any(m.start() < e and m.end() > s for s, e in taken):
             continue

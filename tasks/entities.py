@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import re
 import unicodedata
-from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from itertools import compress
-from operator import attrgetter
+from itertools import accumulate, chain, compress
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import NamedTuple
 
 from tasks.lexicon import table, word_list
 from tasks.model import Doc, Sentence
@@ -41,6 +40,7 @@ _COREF_TYPES = frozenset({"thành phố", "tỉnh", "huyện", "quận", "thị 
 # Lowercase heads that mostly start ordinary phrases ("trung tâm Hà Nội" = the centre of Hanoi).
 _LOWER_HEAD_EXCLUDED = frozenset({"trung", "phòng", "ban", "hội", "bộ", "đài", "cơ", "đội", "quỹ", "báo", "văn", "sở"})
 _OPENERS = frozenset({"“", '"', "(", ":", "-", "–", "‘", "[", "…"})
+_WORD_CHAR = re.compile(r"\w")
 _INITIALS = re.compile(r"^(?:[A-ZĐ]\.){1,4}[A-ZĐ]$")
 _VI_SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
@@ -48,8 +48,15 @@ _VI_SYLLABLE = re.compile(
 )
 
 
-class Token(NamedTuple):
-    """A token's text and features; cached per distinct text (offsets live in `Tokens`)."""
+class Token:
+    """A token's text and features; cached per distinct text (offsets live in `Tokens`).
+
+    A class with slots rather than a named tuple: the scan reads these attributes a great many times,
+    and slot reads are the fastest attribute reads there are."""
+
+    # The flags read for every token of every sentence first, next to the object header (one cache line).
+    __slots__ = ("interesting", "title", "key", "cap", "name", "trigger", "text", "word", "acronym", "vietnamese",
+                 "initials", "probe", "known")
 
     text: str
     key: str  # match_key of the text
@@ -60,23 +67,63 @@ class Token(NamedTuple):
     interesting: bool  # capitalised, an acronym, or the first word of some lexicon phrase
     name: bool  # may be part of a name: a capitalised word that is not in ent_not_names
     initials: bool  # dotted initials ("B.A.")
+    trigger: bool  # the first word of a trigger phrase (title, honorific, unit type, head word)
+    probe: frozenset[str] | None  # a lowercase trigger that only starts longer phrases: the keys that may follow
+    known: bool  # the first word of a listed name (country, province, well-known organisation)
+    title: bool  # the first word of a title
+
+    def __init__(self, text, key, cap, acronym, word, vietnamese, interesting, name, initials, trigger, probe, known,
+                 title):
+        self.text, self.key, self.cap, self.acronym, self.word = text, key, cap, acronym, word
+        self.vietnamese, self.interesting, self.name, self.initials = vietnamese, interesting, name, initials
+        self.trigger, self.probe, self.known, self.title = trigger, probe, known, title
+
+    def __eq__(self, other) -> bool:  # the features follow from the text
+        return isinstance(other, Token) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"Token({self.text!r})"
+
+
+class _Offsets:
+    """`Tokens.starts` and `Tokens.ends`, worked out on first use (many sentences never need them) and then
+    plain attributes of the instance, which hide this descriptor."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, tokens: Tokens | None, owner=None):
+        if tokens is None:
+            return self
+        # The running sum of the steps of the pieces the tokens came from is each token's start, then its end.
+        steps = chain.from_iterable(map(_STEPS_OF, tokens._pieces))
+        edges = list(accumulate(steps, initial=tokens._offset))
+        tokens.starts, tokens.ends = edges[0:-1:2], edges[1::2]
+        return tokens.__dict__[self.name]
+
+
+class _Keys:
+    """`Tokens.keys`, made on first use (the scan reads each token's key itself) and then a plain attribute
+    of the instance, which hides this descriptor."""
+
+    def __get__(self, tokens: Tokens | None, owner=None):
+        if tokens is None:
+            return self
+        tokens.keys = list(map(_KEY, tokens))
+        return tokens.keys
 
 
 class Tokens(list):
-    """The tokens of one sentence with their offsets in the article text and their keys (for lexicon probes)."""
+    """The tokens of one sentence with their keys and their offsets in the article text."""
 
-    def __init__(self):
-        super().__init__()
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.keys: list[str] = []
-
-    def part(self, first: int, last: int) -> Tokens:
-        """Tokens first..last-1 on their own (offsets unchanged)."""
-        out = Tokens()
-        out.extend(self[first:last])
-        out.starts, out.ends, out.keys = self.starts[first:last], self.ends[first:last], self.keys[first:last]
-        return out
+    keys: list[str] = _Keys()
+    starts: list[int] = _Offsets()
+    ends: list[int] = _Offsets()
+    _pieces: list[tuple] = []  # (tokens, steps) of the whitespace-free pieces of text the tokens came from
+    _offset = 0  # where the first piece starts in the article
 
 
 @dataclass
@@ -107,7 +154,8 @@ def _keys(phrase: str) -> tuple[str, ...]:
 
 
 class Lexicon:
-    """One phrase list indexed by its first token key, for one dictionary probe per token."""
+    """One phrase list as a trie of token keys: a probe walks it along the sentence, one dictionary
+    lookup per token, and most probes stop at the first."""
 
     def __init__(self, entries: dict[tuple[str, ...], object]):
         self.entries = entries
@@ -115,20 +163,33 @@ class Lexicon:
         for k in entries:
             self.by_first.setdefault(k[0], set()).add(len(k))
         self.by_first = {k: tuple(sorted(v, reverse=True)) for k, v in self.by_first.items()}
+        self._trie: dict = {}  # key -> child node; the None key of a node holds the length of the entry ending there
+        for k in entries:
+            node = self._trie
+            for key in k:
+                node = node.setdefault(key, {})
+            node[None] = len(k)
 
     def longest(self, tokens: Tokens, i: int) -> int:
         """Length of the longest entry starting at token i (0 if none)."""
-        keys = tokens.keys
-        lengths = self.by_first.get(keys[i]) if i < len(keys) else None
-        if not lengths:
-            return 0
-        for n in lengths:
-            if n == 1 or (i + n <= len(keys) and tuple(keys[i : i + n]) in self.entries):
-                return n
-        return 0
+        end = len(tokens)
+        node = self._trie.get(tokens[i].key) if i < end else None
+        n, j = 0, i + 1
+        while node is not None:  # node: the entries that the keys of tokens i..j-1 begin
+            if None in node:
+                n = j - i
+            if j == end:
+                break
+            node = node.get(tokens[j].key)
+            j += 1
+        return n
+
+    def followers(self, key: str) -> frozenset[str]:
+        """Keys that come second in the entries starting with `key`."""
+        return frozenset(k for k in self._trie.get(key, ()) if k is not None)
 
     def value(self, tokens: Tokens, i: int, n: int):
-        return self.entries[tuple(tokens.keys[i : i + n])]
+        return self.entries[tuple(map(_KEY, tokens[i : i + n]))]
 
     def __contains__(self, keys: tuple[str, ...]) -> bool:
         return keys in self.entries
@@ -204,8 +265,10 @@ def _admin_province_district_keys() -> frozenset[tuple[str, ...]]:
 
 
 def warm_up() -> None:
-    """Load every lexicon, the unit lists and underthesea's address tables now, and precompute the features
-    of every Vietnamese syllable (lower and capitalised), so that the first articles do not pay for it."""
+    """Load every lexicon, the unit lists and the successor table now, and precompute the features of every
+    Vietnamese syllable (lower and capitalised), so that the first articles do not pay for it."""
+    import tasks.roles  # noqa: F401 - imported on first use otherwise, by the first article
+
     lexicons()
     _trigger_rules()
     compound_words()
@@ -214,6 +277,13 @@ def warm_up() -> None:
         for form in (syllable, syllable.capitalize()):
             if form not in _TOKEN_CACHE:
                 _token(form)
+    # The first names made canonical would load the tone-mark tables, the settings and the place aliases.
+    canonical_org("UBND TP Hoà Bình")
+    _place_name_key("Hoà Bình")
+    is_unit_name("Hoà Bình")
+    # Everything above lives as long as the process: collect now, or the collector's next full pass,
+    # which walks all of it (~0.1 s), falls on one of the first articles.
+    gc.collect()
 
 
 @cache
@@ -237,6 +307,8 @@ def _features(text: str) -> tuple[str, bool, bool, bool, bool]:
 
 def _is_acronym(text: str) -> bool:
     """Mostly capitals ("HĐND", "TT-VH", "GD&ĐT", "TP.HCM"), not camel case ("PayPal", "O'Brien")."""
+    if text.islower():
+        return False  # no capital at all: most words
     letters = [c for c in text if c.isalpha()]
     upper = sum(c.isupper() for c in letters)
     return upper >= 2 and upper * 5 >= len(letters) * 3
@@ -250,29 +322,81 @@ class _TokenCache(dict):
 
 
 _TOKEN_CACHE: dict[str, Token] = _TokenCache()
-_KEY = attrgetter("key")
-_INTERESTING = attrgetter("interesting")
+# Token features as C-level getters, for map() over runs of tokens (no generator per test).
+_KEY, _TEXT, _CAP, _ACRONYM, _VIETNAMESE, _INTERESTING = map(
+    attrgetter, ("key", "text", "cap", "acronym", "vietnamese", "interesting"))
 
 
 def _token(text: str) -> Token:
     key, cap, acronym, word, vietnamese = _features(text)
     lex = lexicons()
-    interesting = word and (cap or acronym or key in lex["triggers"])
+    trigger = key in lex["triggers"]
+    interesting = word and (cap or acronym or trigger)
     name = cap and word and text not in lex["not_names"]
-    tok = Token(text, key, cap, acronym, word, vietnamese, interesting, name, bool(_INITIALS.match(text)))
+    probe = None
+    if interesting and not cap and trigger and 1 not in lex["trigger_phrases"].by_first[key]:
+        probe = lex["trigger_phrases"].followers(key)
+    tok = Token(text, key, cap, acronym, word, vietnamese, interesting, name, bool(_INITIALS.match(text)),
+                trigger, probe, key in lex["known"].by_first, key in lex["titles"].by_first)
     if len(_TOKEN_CACHE) < 500_000:
         _TOKEN_CACHE[text] = tok
     return tok
 
 
+def _split_piece(piece: str) -> tuple[tuple[Token, ...], tuple[int, ...]]:
+    """Tokens of a whitespace-free piece of text, which tile it, and the steps from one token edge to the
+    next (for the offsets): each token's length then 0 to its successor, and 1 (the whitespace) after the last."""
+    known = _TOKEN_CACHE.get(piece)
+    if known is not None:
+        tokens = (known,)  # a known token (every syllable is, after warm_up)
+        steps = [len(piece), 1]
+    else:
+        if piece[:-1] in _TOKEN_CACHE and not _WORD_CHAR.match(piece, len(piece) - 1):
+            texts = [piece[:-1], piece[-1]]  # "Nội,": a mark after a token never joins it
+        else:
+            texts = _TOKEN.findall(piece)
+        tokens = tuple(map(_TOKEN_CACHE.__getitem__, texts))
+        steps = [0] * (2 * len(texts))
+        steps[0::2] = map(len, texts)
+        steps[-1] = 1
+    steps = tuple(steps)
+    return tokens, _STEP_SHAPES.setdefault(steps, steps)  # a few hundred shapes, shared by all pieces
+
+
+class _PieceCache(dict):
+    """(tokens, steps) of each distinct piece of text ("Nội,", "TP.HCM"), made on first sight."""
+
+    def __missing__(self, piece: str) -> tuple[tuple[Token, ...], tuple[int, ...]]:
+        split = _split_piece(piece)
+        if len(self) < 200_000:  # ~40 MB at most
+            self[piece] = split
+        return split
+
+
+_PIECES: dict[str, tuple[tuple[Token, ...], tuple[int, ...]]] = _PieceCache()
+_STEP_SHAPES: dict[tuple[int, ...], tuple[int, ...]] = {}
+_TOKENS_OF, _STEPS_OF = itemgetter(0), itemgetter(1)
+
+
 def tokenize(text: str, offset: int = 0) -> Tokens:
     """Tokens of `text` (offsets shifted by `offset`): words, acronyms and single punctuation marks."""
-    tokens = Tokens()
-    starts, ends = tokens.starts, tokens.ends
-    # One regex pass yields (whitespace before, token) pairs that cover the text, so offsets are running sums.
+    # Tokens never span whitespace, so the tokens of a text are those of its whitespace-free pieces in turn,
+    # and pieces repeat from article to article: a cache lookup per piece spares the regex.
+    pieces = text.split()
+    if len(text) != sum(map(len, pieces)) + len(pieces) - 1:
+        return _tokenize_spaced(text, offset)  # whitespace at an edge or two characters in a row: rare
+    split = list(map(_PIECES.__getitem__, pieces))
+    tokens = Tokens(chain.from_iterable(map(_TOKENS_OF, split)))
+    tokens._pieces, tokens._offset = split, offset  # for the offsets, on first use
+    return tokens
+
+
+def _tokenize_spaced(text: str, offset: int) -> Tokens:
+    """tokenize() for any spacing: one regex pass yields (whitespace before, token) pairs that cover the text,
+    so offsets are running sums."""
     spaced = _SPACED_TOKEN.findall(text)
-    tokens.extend(map(_TOKEN_CACHE.__getitem__, [piece for _, piece in spaced]))
-    tokens.keys = list(map(_KEY, tokens))
+    tokens = Tokens(map(_TOKEN_CACHE.__getitem__, [piece for _, piece in spaced]))
+    starts, ends = tokens.starts, tokens.ends = [], []
     pos = offset
     for space, piece in spaced:
         pos += len(space)
@@ -283,17 +407,8 @@ def tokenize(text: str, offset: int = 0) -> Tokens:
 
 
 def tokenize_sentences(text: str, sentences: list[Sentence]) -> list[tuple[Sentence, Tokens]]:
-    """Each sentence with its tokens, cut from one pass over the whole text (one regex call per article
-    costs less than one per sentence); a sentence whose edge would cut a token is tokenized on its own."""
-    whole = tokenize(text)
-    out = []
-    for s in sentences:
-        first, last = bisect_left(whole.starts, s.start), bisect_left(whole.starts, s.end)
-        if (first and whole.ends[first - 1] > s.start) or (last and whole.ends[last - 1] > s.end):
-            out.append((s, tokenize(text[s.start : s.end], s.start)))  # "… năm 2018.Tiếp …" split after the "."
-        else:
-            out.append((s, whole.part(first, last)))
-    return out
+    """Each sentence with its tokens."""
+    return [(s, tokenize(text[s.start : s.end], s.start)) for s in sentences]
 
 
 # --------------------------------------------------------------------------- scanning rules
@@ -301,19 +416,18 @@ def tokenize_sentences(text: str, sentences: list[Sentence]) -> list[tuple[Sente
 
 def _cap_run(tokens: list[Token], i: int, lex: dict, max_len: int = 6) -> int:
     """Length of the run of capitalised name tokens at i ("Vincent van Gogh" keeps its particle)."""
-    n = 0
-    while i + n < len(tokens) and n < max_len:
-        tok = tokens[i + n]
+    j, end = i, min(len(tokens), i + max_len)
+    while j < end:
+        tok = tokens[j]
         if not tok.name:
-            if n and tok.text in lex["particles"] and i + n + 1 < len(tokens) and tokens[i + n + 1].name:
-                n += 1
+            if j > i and tok.text in lex["particles"] and j + 1 < len(tokens) and tokens[j + 1].name:
+                j += 1
                 continue
             break
-        if n and tok.key in lex["triggers"] and (lex["titles"].longest(tokens, i + n)
-                                                 or lex["org_heads"].longest(tokens, i + n)):
+        if j > i and tok.trigger and (lex["titles"].longest(tokens, j) or lex["org_heads"].longest(tokens, j)):
             break
-        n += 1
-    return n
+        j += 1
+    return j - i
 
 
 def _person_run(tokens: list[Token], i: int, lex: dict) -> int:
@@ -325,12 +439,15 @@ def _person_run(tokens: list[Token], i: int, lex: dict) -> int:
 
 def _lower_head_ok(tokens: list[Token], i: int, n: int) -> bool:
     """A lowercase head is not a head inside a compound word ("gia đình", "xã hội")."""
-    words = compound_words()
-    if i > 0 and tokens[i - 1].word and not tokens[i - 1].cap and (tokens[i - 1].key, tokens[i].key) in words:
-        return False
+    if i > 0:
+        prev = tokens[i - 1]
+        if prev.word and not prev.cap and (prev.key, tokens[i].key) in compound_words():
+            return False
     last = i + n - 1
-    if last + 1 < len(tokens) and not tokens[last + 1].cap and (tokens[last].key, tokens[last + 1].key) in words:
-        return False
+    if last + 1 < len(tokens):
+        nxt = tokens[last + 1]
+        if not nxt.cap and (tokens[last].key, nxt.key) in compound_words():
+            return False
     return True
 
 
@@ -342,7 +459,7 @@ def _org_extent(tokens: list[Token], j: int, lex: dict) -> int:
         tok = tokens[j]
         prev = tokens[j - 1]
         if tok.name or (tok.word and tok.acronym):
-            if tok.key in lex["triggers"] and lex["titles"].longest(tokens, j):
+            if tok.trigger and lex["titles"].longest(tokens, j):
                 break
             if tok.key in lex["surnames"] and lex["known"].longest(tokens, j) < 2:
                 run = _cap_run(tokens, j, lex)
@@ -400,7 +517,7 @@ def _org_extent(tokens: list[Token], j: int, lex: dict) -> int:
 
 def _starts_phrase(tokens: list[Token], k: int, lex: dict) -> bool:
     """True when token k starts a title, a place-type word or a feature word."""
-    if tokens[k].key not in lex["triggers"]:
+    if not tokens[k].trigger:
         return False
     return bool(lex["titles"].longest(tokens, k) or lex["admin"].longest(tokens, k) or lex["geo"].longest(tokens, k))
 
@@ -444,17 +561,19 @@ class SentenceScan:
 def scan_sentence(tokens: Tokens) -> SentenceScan:
     """Mentions in one sentence, left to right; the first rule that fires at a token wins."""
     lex = lexicons()
-    triggers, trigger_phrases = lex["triggers"], lex["trigger_phrases"]
+    trigger_phrases = lex["trigger_phrases"]
     out = SentenceScan([], [], [])
     resume = 0
     for i in compress(range(len(tokens)), map(_INTERESTING, tokens)):  # the interesting tokens' indices
         if i < resume:
             continue
-        tok = tokens[i]
-        if not tok.cap and tok.key in triggers and not trigger_phrases.longest(tokens, i):
+        probe = tokens[i].probe
+        if probe is not None and (i + 1 == len(tokens) or tokens[i + 1].key not in probe
+                                  or not trigger_phrases.longest(tokens, i)):
             continue  # a lowercase word ("công", "bị") whose phrases are not here: no rule can fire
         at_start = i == 0 or tokens[i - 1].text in _OPENERS
-        resume = i + max(_rules_at(tokens, i, at_start, lex, out), 1)
+        consumed = _rules_at(tokens, i, at_start, lex, out)
+        resume = i + consumed if consumed > 1 else i + 1
     return out
 
 
@@ -464,7 +583,7 @@ def _rules_at(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceSc
     if tok.cap and tok.initials:
         out.mentions.append(Mention("PER", i, i + 1, "pattern", 0.6))  # "bé B.A."
         return 1
-    if tok.key in lex["triggers"]:
+    if tok.trigger:
         for rule in _trigger_rules()[tok.key]:
             consumed = rule(tokens, i, at_start, lex, out)
             if consumed is not None:
@@ -473,9 +592,10 @@ def _rules_at(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceSc
             return 1
     if (not tok.cap and not tok.acronym) or tok.text in lex["not_names"]:
         return 1
-    consumed = _known_name_rule(tokens, i, at_start, lex, out)
-    if consumed is not None:
-        return consumed
+    if tok.known:
+        consumed = _known_name_rule(tokens, i, at_start, lex, out)
+        if consumed is not None:
+            return consumed
     return _capitalised_run_rule(tokens, i, at_start, lex, out)
 
 
@@ -533,17 +653,21 @@ def _head_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceS
     """Names after a type word: places (xã Dương Huy), features (vịnh …), facilities (chợ …),
     projects (Dự án …) and organisations (Sở Y tế …); the longest head wins."""
     tok = tokens[i]
+    key = tok.key
     lowered = not tok.cap
-    if lex["project"].longest(tokens, i):
+    project, facility, geo = lex["project"], lex["facility"], lex["geo"]
+    admin, org_heads = lex["admin"], lex["org_heads"]
+    if key in project.by_first and project.longest(tokens, i):
         m = _project(tokens, i, lex)
         if m:
             out.mentions.append(m)
             return m.last - i
         return 2
-    n_fac = lex["facility"].longest(tokens, i)
-    n_geo = lex["geo"].longest(tokens, i)
-    n_adm = lex["admin"].longest(tokens, i)
-    n_org = lex["org_heads"].longest(tokens, i)
+    # Most heads start phrases of one or two of these lists: a dictionary check spares the other probes.
+    n_fac = facility.longest(tokens, i) if key in facility.by_first else 0
+    n_geo = geo.longest(tokens, i) if key in geo.by_first else 0
+    n_adm = admin.longest(tokens, i) if key in admin.by_first else 0
+    n_org = org_heads.longest(tokens, i) if key in org_heads.by_first else 0
     best = max(n_fac, n_geo, n_adm)
     if best and best > (n_org if tok.cap else 0) and (not lowered or _lower_head_ok(tokens, i, best)):
         consumed = _place_or_facility(tokens, i, lex, out, best, n_adm, n_fac)
@@ -561,7 +685,7 @@ def _head_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceS
             return end - i
     if n_org and lowered and _lower_head_ok(tokens, i, 1) and tok.text not in _LOWER_HEAD_EXCLUDED:
         end = _org_extent(tokens, i + n_org, lex)
-        if any(t.cap for t in tokens[i + n_org : end]) and not lex["known"].longest(tokens, i + n_org):
+        if any(map(_CAP, tokens[i + n_org : end])) and not lex["known"].longest(tokens, i + n_org):
             out.mentions.append(Mention("ORG", i, end, "pattern", 0.65))  # "trường mầm non Trumkids"
             return end - i
     return None
@@ -570,7 +694,6 @@ def _head_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: SentenceS
 def _place_or_facility(tokens: Tokens, i: int, lex: dict, out: SentenceScan, best: int, n_adm: int,
                        n_fac: int) -> int | None:
     lowered = not tokens[i].cap
-    head = " ".join(t.text.lower() for t in tokens[i : i + best])
     if best == n_adm:
         type_word, level = lex["admin"].value(tokens, i, n_adm)
         m = _named_after_head(tokens, i, lex, n_adm, type_word, level, "LOC")
@@ -578,6 +701,7 @@ def _place_or_facility(tokens: Tokens, i: int, lex: dict, out: SentenceScan, bes
             out.generic.append((i, i + n_adm, type_word))
         kind = "LOC"
     else:
+        head = " ".join(map(str.lower, map(_TEXT, tokens[i : i + best])))
         type_word, level = head, "feature"
         kind = "FACILITY" if best == n_fac else "LOC"
         m = _named_after_head(tokens, i, lex, best, head, "feature", kind)
@@ -606,7 +730,7 @@ def _known_name_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out: Sen
         return run
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     if n_known == 1 and tok.vietnamese and nxt is not None and nxt.name and nxt.vietnamese \
-            and not lex["known"].longest(tokens, i + 1) and nxt.key not in lex["triggers"]:
+            and not (nxt.known and lex["known"].longest(tokens, i + 1)) and not nxt.trigger:
         return None  # "Mỹ Linh", "Nga Thị": a one-syllable country name starting a longer name
     single_vi = n_known == 1 and tok.vietnamese and not tok.acronym
     pronoun = at_start and tok.key in lex["honorifics"].by_first
@@ -624,7 +748,7 @@ def _capitalised_run_rule(tokens: Tokens, i: int, at_start: bool, lex: dict, out
     if not run:
         return 1
     person = min(run, 4)
-    if tok.key in lex["surnames"] and person >= 2 and all(t.vietnamese for t in tokens[i : i + person]):
+    if tok.key in lex["surnames"] and person >= 2 and all(map(_VIETNAMESE, tokens[i : i + person])):
         out.mentions.append(Mention("PER", i, i + person, "lexicon", 0.85))
         return person
     if at_start and tok.vietnamese and not tok.acronym:
@@ -655,14 +779,15 @@ def _run_type(tokens: list[Token], i: int, n: int, lex: dict) -> tuple[str | Non
         return "ORG", 0.5  # brand-like camel case: "NutiFood", "PayPal"
     if n == 1 and words[0].vietnamese and end < len(tokens) and (words[0].key, tokens[end].key) in compound_words():
         return None, 0.0  # "tại Đại hội": the capital starts a common word, not a name
-    if words[-1].text in lex["org_suffixes"] or any(w.acronym and not any(c.isdigit() for c in w.text) for w in words):
+    if words[-1].text in lex["org_suffixes"] or (
+            any(map(_ACRONYM, words)) and any(w.acronym and not any(c.isdigit() for c in w.text) for w in words)):
         return "ORG", 0.5
     cue = lex["place_cues"]
     for back in (2, 1):
         if i - back >= 0 and cue.longest(tokens, i - back) == back:
             return "LOC", 0.6
     if end < len(tokens):
-        if lex["speaker_cues"].longest(tokens, end) and 2 <= n <= 4:
+        if 2 <= n <= 4 and lex["speaker_cues"].longest(tokens, end):
             return "PER", 0.6
         if tokens[end].text in ("(", ",") and end + 2 < len(tokens) and tokens[end + 1].text.isdigit() \
                 and tokens[end + 2].text in ("tuổi", ")"):
@@ -671,7 +796,7 @@ def _run_type(tokens: list[Token], i: int, n: int, lex: dict) -> tuple[str | Non
         return "LOC", 0.5
     # A foreign-looking run of two or three words ("Timothy Ray Brown", "Martin Nguyễn") is most often a
     # person in the news; not when most words are Vietnamese ("Marathon Long Biên") or it holds codes (NH3).
-    foreign = sum(not w.vietnamese for w in words)
+    foreign = len(words) - sum(map(_VIETNAMESE, words))
     if 2 <= n <= 3 and foreign * 2 >= n and all(len(w.text) > 1 and w.text.isalpha() for w in words):
         return "PER", 0.5
     return None, 0.0
@@ -705,9 +830,10 @@ def _project(tokens: list[Token], i: int, lex: dict) -> Mention | None:
             if lex["org_heads"].longest(tokens, j) and j > i + 2:
                 break
             run = _cap_run(tokens, j, lex)
-            end = j + run
-            j = end
-            continue
+            if run:  # a capitalised token that is not a name ("2A", "ĐT") does not end the run: step over it
+                end = j + run
+                j = end
+                continue
         j += 1
     return Mention("PROJECT", i, end, "pattern", 0.7) if end else None
 
@@ -726,7 +852,7 @@ def _nested_places(tokens: Tokens, first: int, last: int, lex: dict) -> list[Men
                 out.append(m)
                 i = m.last
                 continue
-        if tokens[i].cap and last - i >= 2 and tuple(tokens.keys[i:last]) in _admin_province_district_keys():
+        if tokens[i].cap and last - i >= 2 and tuple(map(_KEY, tokens[i:last])) in _admin_province_district_keys():
             out.append(Mention("LOC", i, last, "lexicon", 0.8, name_first=i, nested=True))
             break
         i += 1
@@ -749,9 +875,9 @@ def _mentions_of_scans(scans) -> tuple[list[Mention], list[tuple[int, int, int, 
     for s, tokens in scans:
         tokens_by_sentence[s.index] = tokens
         results.append((s, tokens, scan_sentence(tokens)))
-    memory = _name_memory(r for _, tokens, scan in results for r in _named(tokens, scan.mentions))
+    memory = _name_memory((tokens, scan.mentions) for _, tokens, scan in results)
     for s, tokens, scan in results:
-        mentions = scan.mentions + _recall_from_memory(tokens, scan.unknown, memory)
+        mentions = scan.mentions + _recall_from_memory(tokens, scan.unknown, memory) if scan.unknown else scan.mentions
         for m in mentions:
             m.sentence_index = s.index
             m.char_start, m.char_end = tokens.starts[m.first], tokens.ends[m.last - 1]
@@ -762,24 +888,22 @@ def _mentions_of_scans(scans) -> tuple[list[Mention], list[tuple[int, int, int, 
     return found, generic, tokens_by_sentence
 
 
-def _named(tokens: list[Token], mentions: list[Mention]):
-    for m in mentions:
-        # Guesses from surrounding words ("tới X") are too weak to spread over the article.
-        if m.type in ("PER", "ORG", "LOC") and not m.nested and m.confidence >= (0.5 if m.type == "PER" else 0.7):
-            first = m.name_first if m.name_first is not None else m.first
-            yield m.type, tokens[first : m.last]
-
-
-def _name_memory(named) -> dict[tuple[str, ...], str]:
-    """Names typed somewhere in the article, and the single words of foreign personal names
-    ("Timothy Ray Brown" → "Brown"), so that later bare mentions get the same type."""
+def _name_memory(scans) -> dict[tuple[str, ...], str]:
+    """Names typed somewhere in the article (from each sentence's tokens and mentions), and the single words
+    of foreign personal names ("Timothy Ray Brown" → "Brown"), so that later bare mentions get the same type."""
     memory: dict[tuple[str, ...], str] = {}
-    for kind, toks in named:
-        memory.setdefault(tuple(t.key for t in toks), kind)
-        if kind == "PER" and len(toks) >= 2 and not all(t.vietnamese for t in toks):
-            for t in (toks[0], toks[-1]):
-                if len(t.text) > 2:
-                    memory.setdefault((t.key,), kind)
+    for tokens, mentions in scans:
+        for m in mentions:
+            kind = m.type
+            # Guesses from surrounding words ("tới X") are too weak to spread over the article.
+            if kind not in ("PER", "ORG", "LOC") or m.nested or m.confidence < (0.5 if kind == "PER" else 0.7):
+                continue
+            toks = tokens[m.name_first if m.name_first is not None else m.first : m.last]
+            memory.setdefault(tuple(map(_KEY, toks)), kind)
+            if kind == "PER" and len(toks) >= 2 and not all(map(_VIETNAMESE, toks)):
+                for t in (toks[0], toks[-1]):
+                    if len(t.text) > 2:
+                        memory.setdefault((t.key,), kind)
     return memory
 
 
@@ -789,7 +913,7 @@ def _recall_from_memory(tokens: list[Token], unknown: list[tuple[int, int]], mem
         i = first
         while i < last:
             for j in range(last, i, -1):
-                kind = memory.get(tuple(tokens.keys[i:j]))
+                kind = memory.get(tuple(map(_KEY, tokens[i:j])))
                 if kind:
                     out.append(Mention(kind, i, j, "lexicon", 0.7, name_first=i))
                     i = j

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from tasks.lexicon import table
 
@@ -17,6 +17,7 @@ _PLAIN = re.compile(r"\d+(?:,\d+)?")
 _DOT_DECIMAL = re.compile(r"\d+\.\d{1,2}")
 
 
+@lru_cache(maxsize=4096)  # the same few numbers ("1", "2018", "10") come back in every article
 def parse_number(written: str) -> float | None:
     """The value of a digit-written Vietnamese number, or None when it is not one."""
     written = written.strip()

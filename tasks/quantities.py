@@ -14,12 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
+from typing import NamedTuple
 
 from tasks.documents import DocumentRef, document_rows, find_documents_in
 from tasks.lexicon import table, word_list
 from tasks.model import Doc, Sentence
 from tasks.numbers import multipliers, number_words, parse_number, parse_number_words
-from tasks.periods import Period, find_periods_in, lower_view, period_rows, published_date, time_of_day_spans
+from tasks.periods import (Period, WordStarts, find_periods_in, lower_view, match_at, period_rows, phrase_alternation,
+                           published_date, scan_words, time_of_day_spans)
 
 EXTRACTOR_NAME = "quantities"
 EXTRACTOR_VERSION = "1.1.0"
@@ -30,6 +33,8 @@ _COUNT_UNITS = {"count", "person"}
 _CURRENCIES = _MEASURED - {"percent", "percentage_point"}
 # Durations and ratios: a bare clause before them is rarely the thing measured ("thấp nhất 10 năm").
 _TIME_UNITS = {"year", "month", "week", "day", "hour", "minute", "second", "decade", "times", "year_of_age"}
+_DURATION_UNITS = _TIME_UNITS - {"times", "year_of_age"}
+_START = attrgetter("start")  # sort key of candidates and quantities
 # How close to the sentence start a period must be to frame the following sentences of the paragraph.
 _FRAME_OFFSET = 8
 
@@ -41,8 +46,7 @@ class Unit:
     factor: float
 
 
-@dataclass
-class Quantity:
+class Quantity(NamedTuple):  # a tuple: immutable, and quicker to make than a dataclass
     start: int
     end: int
     value: float
@@ -57,8 +61,7 @@ class Quantity:
     number_start: int  # where the number itself starts (after comparators)
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: built for every number read, and cheaper than a dataclass
     start: int
     end: int
     values: list[float]
@@ -67,14 +70,15 @@ class _Candidate:
     kind: str  # digits | words | mult_words (needs a currency: "nghìn tỷ đồng") | fraction
 
 
-def _alternation(phrases, lower: bool = False) -> str:
-    """Regex alternation, longest first; `lower` for patterns that run on the lower-cased view."""
-    items = {p.lower() for p in phrases} if lower else set(phrases)
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in sorted(items, key=len, reverse=True))
+def _alternation(phrases, lower: bool = False, left: str | None = None) -> str:
+    """Regex alternation preferring the longest phrase; `lower` for patterns that run on the lower-cased
+    view, `left` a character class that may not come right before the phrase (see phrase_alternation)."""
+    return phrase_alternation({p.lower() for p in phrases} if lower else set(phrases), left)
 
 
 def _key(text: str) -> str:
-    """Lower case with single spaces: the form lexicon phrases are compared in."""
+    """Lower case with single spaces: the form lexicon phrases are compared in (a word from split() or a
+    regex word match, or two joined by a space, is already in it once lower-cased)."""
     return " ".join(text.lower().split())
 
 
@@ -99,6 +103,38 @@ def _not_alone() -> dict[str, str]:
     """Number word → when it still counts alone: "+" before a unit or count noun ("ba nhóm"), "time"
     before a time unit after a duration word ("cách đây một năm"), "" never."""
     return {row[0]: row[1] if len(row) > 1 else "" for row in table("qty_number_words_not_alone.txt")}
+
+
+@cache
+def _never_alone() -> frozenset[str]:
+    """Number words that _word_candidates never reads as a quantity on their own: no value alone ("tư",
+    "hàng"), or not counted alone ("năm" is mostly the year). Skipping them early is what its checks
+    conclude anyway, and they are most of the words it finds."""
+    nw, not_alone = number_words(), _not_alone()
+    return frozenset(
+        w for w, item in nw.items()
+        if w.split() == [w] and (parse_number_words([w]) is None
+                                 or (item.kind != "mult" and w in not_alone and not_alone[w] not in ("+", "time")))
+    )
+
+
+@cache
+def _number_word_set() -> frozenset[str]:
+    return frozenset(w.lower() for w in number_words())
+
+
+@cache
+def _scanned_words() -> frozenset[str]:
+    """Number words and the words period patterns start with: where these start a word is found once per article."""
+    return _number_word_set() | scan_words()
+
+
+@cache
+def _time_alone() -> frozenset[str]:
+    """Number words counted alone only before a time unit after a duration word ("cách đây một năm")."""
+    nw = number_words()
+    return frozenset(w for w, rule in _not_alone().items()
+                     if rule == "time" and w in nw and nw[w].kind != "mult" and w.split() == [w])
 
 
 @cache
@@ -132,6 +168,25 @@ def _id_markers() -> frozenset[str]:
 
 
 @cache
+def _id_last_words() -> tuple[str, ...] | None:
+    """Last words of the identifier markers, for a test on the lower-cased text: None when one holds a
+    character whose lower case depends on its neighbours or has two characters (sigma, dotted I)."""
+    last = {m.split()[-1] for m in _id_markers()}
+    if any(c in w for w in last for c in "σς\u0307") or any(not w for w in last):
+        return None
+    return tuple(sorted(last))
+
+
+@cache
+def _lower_view_safe() -> bool:
+    """Whether the words of lower_view(text) can stand for each word's .lower() when compared with the
+    metric phrases: they differ only by sigma (by its place in the text) and dotted I (kept), which
+    these phrases do not hold."""
+    phrases = _boundaries() | _openers() | _trailing()
+    return not any(c in p for p in phrases for c in "σςİ\u0307")
+
+
+@cache
 def _trailing() -> frozenset[str]:
     return frozenset(_key(w) for w in word_list("qty_metric_trailing.txt"))
 
@@ -146,6 +201,47 @@ def _openers() -> frozenset[str]:
     return frozenset(_key(w) for w in word_list("qty_clause_openers.txt"))
 
 
+class _EndPattern:
+    """A pattern for a phrase that ends the text it searches ("… khoảng ", "… đạt"), optionally before
+    spaces. The regex tries every position of the text, so the phrase's last word is first checked
+    with str.endswith: most windows before a number end in another word."""
+
+    def __init__(self, pattern: str, phrases, space: bool):
+        self.pattern = re.compile(pattern)
+        self.space = space  # whether the pattern needs spaces after the phrase
+        last = {p.lower().split(" ")[-1] for p in phrases}
+        # a phrase with odd spacing has no plain last word: always run the regex
+        self.last_words = None if any(not w or any(c.isspace() for c in w) for w in last) else tuple(sorted(last))
+
+    def search(self, text: str) -> re.Match | None:
+        return self.pattern.search(text) if self.may_match(text, 0, len(text)) else None
+
+    def search_before(self, text: str, lo: int, pos: int, width: int = 40,
+                      stripped: int | None = None) -> tuple[re.Match | None, int]:
+        """search() in the `width` characters of text[lo:pos] before `pos`, and where that window starts;
+        `stripped` as for may_match."""
+        start = max(lo, pos - width)
+        if not self.may_match(text, start, pos, stripped):
+            return None, start  # most windows: without slicing one
+        return self.pattern.search(text[start:pos]), start
+
+    def may_match(self, text: str, start: int, end: int, stripped: int | None = None) -> bool:
+        """False when search(text[s:end]) finds nothing for any s >= start: the phrase's last word does
+        not end text[start:end] (before its spaces). `stripped`: _stripped_end(text, lo, end) for some
+        lo <= start, when the caller has it."""
+        if self.last_words is None:
+            return True
+        if stripped is not None:
+            e = max(stripped, start)
+        else:
+            e = end
+            while e > start and text[e - 1].isspace():
+                e -= 1
+        if self.space and e == end:
+            return False
+        return text.endswith(self.last_words, start, e)
+
+
 _NUM = r"(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?)"
 # The same number, written to start with a plain digit so the regex engine can skip ahead to digits
 # (a pattern opening with a look-behind is tried at every position); the look-behind after the
@@ -153,6 +249,7 @@ _NUM = r"(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?)"
 _NUM_FROM_DIGIT = r"\d(?<![\w.,/:+\-^]\d)(?:\d{0,2}(?:\.\d{3})+(?:,\d+)?|\d*(?:[.,]\d+)?)"
 _WORD = r"[^\W\d_]+"
 _DIGIT = re.compile(r"\d")
+_LETTERS_END = re.compile(rf"{_WORD}\Z")  # the letters ending a word ("(số" → "số")
 _GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 
 
@@ -164,9 +261,14 @@ def _patterns() -> dict[str, re.Pattern]:
     mult_alt = _alternation(multipliers())
     nw = number_words()
     word_alt = _alternation(nw, lower=True)
+    word_start = _alternation(nw, lower=True, left=r"\w")
     comps_before = [p for p, (_, pos) in _comparators().items() if pos == "before"]
     comps_after = [p for p, (_, pos) in _comparators().items() if pos == "after"]
     comps_age = [p for p, (_, pos) in _comparators().items() if pos in ("age", "before")]
+    # Phrases that must open a word or the window ("(?:^|[\s(])phrase") check that with a look-behind
+    # after their first word, so the engine does not try the whole pattern at every position.
+    word_open = r"[^\s(]"  # what may not come right before them
+    not_space = r"\S"
     return {
         # a digit number, or a dash range of two ("20-30%"); not inside codes, dates, versions, 10^9
         "number": re.compile(
@@ -174,37 +276,49 @@ def _patterns() -> dict[str, re.Pattern]:
         ),
         # "1/3", "2/3": read as a ratio only after a fraction cue (dates are claimed before)
         "fraction": re.compile(r"(?P<a>\d(?<![\w.,/:+\-^]\d)\d?)/(?P<b>\d{1,3})(?![\w/]|[.,:\-]\d)"),
-        "fraction_cue": re.compile(
-            rf"(?:^|[\s(])(?:{_alternation(word_list('qty_fraction_cues.txt'), lower=True)})\s+$"
+        "fraction_cue": _EndPattern(
+            rf"(?:{_alternation(word_list('qty_fraction_cues.txt'), lower=True, left=word_open)})\s+$",
+            word_list("qty_fraction_cues.txt"), space=True,
         ),  # low
-        # no look-behind in front, so the engine skips to possible first letters; callers check the left edge
-        "words": re.compile(rf"(?:{word_alt})(?:\s+(?:{word_alt}))*(?![\w])"),  # low
+        # a run of number words that starts a word (not "hai" in "khai"); the look-behind is after the first word
+        "words": re.compile(rf"(?:{word_start})(?:\s+(?:{word_alt}))*(?![\w])"),  # low
         "mult": re.compile(rf"\s*(?P<m>(?:{mult_alt})(?:\s+(?:{mult_alt}))*)(?![\w])"),
         "digit_before": re.compile(r"\d\s*$"),
-        "half_before": re.compile(r"(?<![\w])nửa\s+$"),  # low
-        "duration_cue": re.compile(
-            rf"(?:^|[\s(])(?:{_alternation(word_list('qty_duration_cues.txt'), lower=True)})\s+$"
+        "half_before": re.compile(r"nửa(?<![\w]nửa)\s+$"),  # low
+        "duration_cue": _EndPattern(
+            rf"(?:{_alternation(word_list('qty_duration_cues.txt'), lower=True, left=word_open)})\s+$",
+            word_list("qty_duration_cues.txt"), space=True,
         ),  # low
         # "1 tháng-2 tháng": a number right after a dash that follows a word
-        "after_word_dash": re.compile(r"(?<=[^\W\d_])[-–](?P<n>\d+(?:,\d+)?)(?![\d.,/:\-^]|\.\w)"),
-        "prefix_unit": re.compile(
-            rf"(?:^|[\s(])(?P<u>{_alternation(_prefix_units(), lower=True)})\s+"
-            rf"(?:(?P<c>{_alternation(comps_age, lower=True)})\s+)?$"
+        "after_word_dash": re.compile(r"[-–](?<=[^\W\d_][-–])(?P<n>\d+(?:,\d+)?)(?![\d.,/:\-^]|\.\w)"),
+        "prefix_unit": _EndPattern(
+            rf"(?P<u>{_alternation(_prefix_units(), lower=True, left=word_open)})\s+"
+            rf"(?:(?P<c>{_alternation(comps_age, lower=True)})\s+)?$",
+            [*_prefix_units(), *comps_age], space=True,
         ),  # low
         "range_link": re.compile(rf"\s*(?P<l>{_alternation(_range_links(), lower=True)})\s*(?=\d)"),  # low
         "unit": re.compile(rf"(?:\s*|-)(?P<u>{unit_alt})(?:/(?P<per>{unit_alt}))?(?:(?<=[^\w])|(?![\w]))"),
         "count": re.compile(rf"\s+(?P<c>{_alternation(_count_nouns())})(?![\w])"),
         "word": re.compile(rf"\s+({_WORD})"),
-        "comp_before": re.compile(rf"(?:^|(?<=[\s(]))(?P<c>{_alternation(comps_before, lower=True)})\s+$"),  # low
+        "comp_before": _EndPattern(
+            rf"(?P<c>{_alternation(comps_before, lower=True, left=word_open)})\s+$", comps_before, space=True
+        ),  # low
         "comp_after": re.compile(rf"\s+(?P<c>{_alternation(comps_after, lower=True)})(?![\w])"),  # low
-        "direction": re.compile(rf"(?:^|(?<=[\s(]))(?P<d>{_alternation(_directions(), lower=True)})\s+$"),  # low
-        "link": re.compile(rf"(?:^|\s)(?P<l>{_alternation(word_list('qty_metric_links.txt'), lower=True)})\s*$"),  # low
-        "prev_word": re.compile(rf"(?:^|[\s(])(?P<w>{_WORD}(?:\s+{_WORD})?)\s+$"),
+        "direction": _EndPattern(
+            rf"(?P<d>{_alternation(_directions(), lower=True, left=word_open)})\s+$", _directions(), space=True
+        ),  # low
+        "link": _EndPattern(
+            rf"(?P<l>{_alternation(word_list('qty_metric_links.txt'), lower=True, left=not_space)})\s*$",
+            word_list("qty_metric_links.txt"), space=False,
+        ),  # low
         "fixed": re.compile(rf"(?:{_alternation(word_list('qty_fixed_expressions.txt'), lower=True)})(?![\w])"),  # low
         "money": re.compile(rf"(?<![\w])(?:{_alternation(word_list('qty_money_context.txt'), lower=True)})(?![\w])"),  # low
         "colon_label": re.compile(r"(?P<label>[^:;\n]{2,}):\s+$"),
         "list_end": re.compile(r"\s*(?:[.;]?\s*$|,\s+trong\s+đó)"),
-        "clause_break": re.compile(r",(?!\d)|[;:()“”\"\n]|\s[-–]\s"),
+        # ",(?!\d)|[;:()“”\"\n]|\s[-–]\s", written to open with one character class so the engine skips to it
+        "clause_break": re.compile(r"[,;:()“”\"\n\s](?:(?<=,)(?!\d)|(?<=[;:()“”\"\n])|(?<=\s)[-–]\s)"),
+        # the same without " - ", for clauses without a dash: no longer tried at every space
+        "clause_punct": re.compile(r"[,;:()“”\"\n](?:(?<=,)(?!\d)|(?<=[;:()“”\"\n]))"),
     }
 
 
@@ -212,13 +326,21 @@ def _window(text: str, lo: int, pos: int, width: int = 40) -> str:
     return text[max(lo, pos - width) : pos]
 
 
-def _comparators_before(low: str, lo: int, pos: int) -> tuple[int, str, bool]:
-    """(new start, comparator, approximate) from comparator words stacked right before `pos`."""
-    comps = _comparators()
+def _stripped_end(text: str, lo: int, pos: int) -> int:
+    """Where text[lo:pos] ends once the spaces at its end are left out: the checks of the words right
+    before a number all start there, so _quantity_at finds it once for them."""
+    while pos > lo and text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
+def _comparators_before(low: str, lo: int, pos: int, stripped: int | None = None) -> tuple[int, str, bool]:
+    """(new start, comparator, approximate) from comparator words stacked right before `pos`
+    (`stripped`: _stripped_end(low, lo, pos), when known)."""
+    comps, pattern = _comparators(), _patterns()["comp_before"]
     symbol, approx, start = "=", False, pos
     for _ in range(3):
-        win = _window(low, lo, start)
-        m = _patterns()["comp_before"].search(win)
+        m, win_start = pattern.search_before(low, lo, start, stripped=stripped if start == pos else None)
         if not m:
             break
         sym = comps[_key(m.group("c"))][0]
@@ -228,28 +350,49 @@ def _comparators_before(low: str, lo: int, pos: int) -> tuple[int, str, bool]:
                 symbol = sym
         elif symbol in ("=", "≈"):
             symbol = sym
-        start -= len(win) - m.start()
+        start = win_start + m.start()
     return start, symbol, approx
 
 
-def _direction_before(low: str, lo: int, pos: int) -> tuple[str | None, int]:
-    m = _patterns()["direction"].search(_window(low, lo, pos))
+def _direction_before(low: str, lo: int, pos: int, stripped: int | None = None) -> tuple[str | None, int]:
+    m, win_start = _patterns()["direction"].search_before(low, lo, pos, stripped=stripped)
     if not m:
         return None, pos
     d = _directions()[_key(m.group("d"))]
-    return (None if d == "level" else d), pos - (len(_window(low, lo, pos)) - m.start())
+    return (None if d == "level" else d), win_start + m.start()
 
 
 def _previous_words(text: str, lo: int, pos: int) -> list[str]:
-    m = _patterns()["prev_word"].search(_window(text, lo, pos, 30))
-    if not m:
+    """[last two words, last word] (lower case) right before `pos`, each starting the window or after a
+    space or "(", followed by spaces only: what "(?:^|[\s(])(\w+(?:\s+\w+)?)\s+$" finds, letters only,
+    read from the end of the window instead of trying that pattern at every position."""
+    win = _window(text, lo, pos, 30)
+    if not win[-1:].isspace():
+        return []  # the words are followed by a space
+    tokens = win.rsplit(None, 2)
+    last = _LETTERS_END.search(tokens[-1]) if tokens else None
+    if last is None:
         return []
-    words = m.group("w").split()
-    return [_key(" ".join(words)), _key(words[-1])]
+    word = last.group().lower()
+    if last.start() == 0 and len(tokens) > 1:
+        first = _LETTERS_END.search(tokens[-2])
+        if first is not None and (first.start() == 0 or tokens[-2][first.start() - 1] == "("):
+            return [f"{first.group().lower()} {word}", word]
+    if last.start() == 0 or tokens[-1][last.start() - 1] == "(":
+        return [word, word]
+    return []
 
 
-def _is_identifier_context(text: str, lo: int, pos: int) -> bool:
-    """An identifier word right before the number ("Điều 5", "số 2"), unless a phrase like "tổng số" ends there."""
+def _is_identifier_context(text: str, low: str, lo: int, pos: int, stripped: int | None = None) -> bool:
+    """An identifier word right before the number ("Điều 5", "số 2"), unless a phrase like "tổng số" ends there
+    (`stripped`: _stripped_end(low, lo, pos), when known)."""
+    last_words = _id_last_words()
+    if last_words is not None:
+        # cheap test first: the lower-cased window must end (before its spaces) with a marker's last word
+        start = max(lo, pos - 30)
+        end = max(stripped if stripped is not None else _stripped_end(low, lo, pos), start)
+        if not low.endswith(last_words, start, end):
+            return False
     prev = _previous_words(text, lo, pos)
     if not prev or prev[0] in _id_exceptions():
         return False
@@ -268,11 +411,11 @@ def _counted_object(text: str, pos: int, hi: int) -> tuple[str | None, int]:
     if nouns.get(head, False):
         for _ in range(6):
             w = pats["word"].match(text, end, hi)
-            if not w or _key(w.group(1)) in stops or not w.group(1).islower():
+            if not w or w.group(1).lower() in stops or not w.group(1).islower():
                 break
             # stop before a two-word stop phrase ("so với", "trở lên")
             w2 = pats["word"].match(text, w.end(), hi)
-            if w2 and _key(f"{w.group(1)} {w2.group(1)}") in stops:
+            if w2 and f"{w.group(1)} {w2.group(1)}".lower() in stops:
                 break
             end = w.end()
     # "7 phường, xã", "25 cuộc kiểm tra, giám sát, thanh tra": short coordinated nouns after commas
@@ -280,12 +423,12 @@ def _counted_object(text: str, pos: int, hi: int) -> tuple[str | None, int]:
         n, pos2 = 0, end + 1
         while n < 2:
             w = pats["word"].match(text, pos2, hi)
-            if not w or _key(w.group(1)) in stops or not w.group(1).islower() or w.group(1) in number_words():
+            if not w or w.group(1).lower() in stops or not w.group(1).islower() or w.group(1) in number_words():
                 break  # "ba sản phẩm, một là …": a number word starts a new item
             pos2, n = w.end(), n + 1
         after = text[pos2:hi].lstrip()
         closes = after == "" or after[0] in ",;.)(…" or (
-            (w2 := pats["word"].match(text, pos2, hi)) is not None and _key(w2.group(1)) in stops
+            (w2 := pats["word"].match(text, pos2, hi)) is not None and w2.group(1).lower() in stops
         )
         if n == 0 or not closes:
             break
@@ -308,13 +451,16 @@ def _implied_currency(text: str, low: str, lo: int, hi: int, pos: int) -> str | 
 
 def _clause_start(text: str, lo: int, anchor: int) -> tuple[int, int | None]:
     """Start of the clause ending at `anchor`, and where the clause before it starts when a comma separates them."""
-    starts = [(lo, None)]
-    for m in _patterns()["clause_break"].finditer(text, lo, anchor):
-        starts.append((m.end(), m.group(0)))
-    start, brk = starts[-1]
-    if brk == "," and len(starts) > 1:
-        return start, starts[-2][0]
-    return start, None
+    pats = _patterns()
+    dashed = text.find("-", lo, anchor) >= 0 or text.find("–", lo, anchor) >= 0
+    before = last = None
+    for m in pats["clause_break" if dashed else "clause_punct"].finditer(text, lo, anchor):
+        before, last = last, m
+    if last is None:
+        return lo, None
+    if last.group(0) == ",":
+        return last.end(), before.end() if before else lo
+    return last.end(), None
 
 
 def _strip_words(words: list[str], phrases: frozenset[str], front: bool) -> list[str]:
@@ -322,45 +468,67 @@ def _strip_words(words: list[str], phrases: frozenset[str], front: bool) -> list
     while words:
         one = words[0] if front else words[-1]
         two = " ".join(words[:2]) if front else " ".join(words[-2:])
-        if len(words) > 1 and _key(two) in phrases:
+        if len(words) > 1 and two.lower() in phrases:
             words = words[2:] if front else words[:-2]
-        elif _key(one) in phrases:
+        elif one.lower() in phrases:
             words = words[1:] if front else words[:-1]
         else:
             break
     return words
 
 
-def _after_last_boundary(words: list[str]) -> list[str]:
-    """Words after the last boundary word or two-word phrase ("về", "cho biết"), all when there is none."""
+def _strip_span(lowered: list[str], first: int, last: int, phrases: frozenset[str], front: bool) -> tuple[int, int]:
+    """_strip_words on lowered[first:last] (words in lower case), as the span of words left."""
+    while first < last:
+        if front:
+            if last - first > 1 and f"{lowered[first]} {lowered[first + 1]}" in phrases:
+                first += 2
+            elif lowered[first] in phrases:
+                first += 1
+            else:
+                break
+        elif last - first > 1 and f"{lowered[last - 2]} {lowered[last - 1]}" in phrases:
+            last -= 2
+        elif lowered[last - 1] in phrases:
+            last -= 1
+        else:
+            break
+    return first, last
+
+
+def _after_last_boundary(lowered: list[str]) -> int:
+    """Where the words after the last boundary word or two-word phrase ("về", "cho biết") start (0 when
+    there is none), in words given in lower case."""
     bounds = _boundaries()
-    for i in range(len(words) - 1, -1, -1):
-        if _key(words[i]) in bounds:
-            return words[i + 1 :]
-        if i > 0 and _key(f"{words[i - 1]} {words[i]}") in bounds:
-            return words[i + 1 :]
-    return words
+    for i in range(len(lowered) - 1, -1, -1):
+        if lowered[i] in bounds or (i > 0 and f"{lowered[i - 1]} {lowered[i]}" in bounds):
+            return i + 1
+    return 0
 
 
 def _metric(text: str, low: str, lo: int, anchor: int, has_link_or_direction: bool, counted: bool,
             claimed: list[tuple[int, int]]) -> str | None:
     """The noun phrase measured by the number: clause text before the linking verb."""
     pats = _patterns()
+    if counted and not pats["link"].may_match(low, lo, anchor):
+        return None  # no linking verb possible, so no metric (below): spare finding the clause
     prefix_start, previous_clause = _clause_start(text, lo, anchor)
-    link = pats["link"].search(low[prefix_start:anchor])  # a slice, so "^" matches at the clause start
+    link = pats["link"].search(low[prefix_start:anchor])  # a slice: the clause start is a word start
     end = prefix_start + link.start("l") if link else anchor
     if not link and counted:
         return None  # "thành lập 248 doanh nghiệp": the clause is an action, not a measured noun
-    words = _after_last_boundary(text[prefix_start:end].split())
-    words = _strip_words(words, _openers(), front=True)
-    words = _strip_words(words, _trailing(), front=False)
-    if words and previous_clause is not None and link:
+    words = text[prefix_start:end].split()
+    # the same words lower-cased, in one go (as each word's .lower() would give, for these phrases)
+    lowered = low[prefix_start:end].split() if _lower_view_safe() else [w.lower() for w in words]
+    first = _after_last_boundary(lowered)
+    first, last = _strip_span(lowered, first, len(lowered), _openers(), front=True)
+    first, last = _strip_span(lowered, first, last, _trailing(), front=False)
+    words = words[first:last]
+    if words and previous_clause is not None and link and "của" in words and words.index("của") <= 2:
         # "tổ chức đảng trong sạch, vững mạnh của thành phố đạt …": the last part is a short coordinated
         # modifier of the noun before the comma, so the measured phrase spans the comma.
-        head = words[: words.index("của")] if "của" in words else words
         earlier = _strip_words(text[previous_clause : prefix_start - 1].split(), _openers(), front=True)
-        if (len(head) <= 2 and "của" in words and 0 < len(earlier) <= 6 and earlier[0].islower()
-                and not _overlaps(claimed, previous_clause, prefix_start)):
+        if 0 < len(earlier) <= 6 and earlier[0].islower() and not _overlaps(claimed, previous_clause, prefix_start):
             words = earlier[:-1] + [earlier[-1] + ","] + words
     if not words or words[0][:1].isdigit():
         return None
@@ -383,10 +551,10 @@ def _following_phrase_span(text: str, pos: int, hi: int) -> tuple[str | None, in
     pats, stops, words, end = _patterns(), _stops(), [], pos
     for _ in range(6):
         w = pats["word"].match(text, end, hi)
-        if not w or not w.group(1).islower() or _key(w.group(1)) in stops:
+        if not w or not w.group(1).islower() or w.group(1).lower() in stops:
             break
         w2 = pats["word"].match(text, w.end(), hi)
-        if w2 and _key(f"{w.group(1)} {w2.group(1)}") in stops:
+        if w2 and f"{w.group(1)} {w2.group(1)}".lower() in stops:
             break
         words.append(w.group(1))
         end = w.end()
@@ -394,7 +562,10 @@ def _following_phrase_span(text: str, pos: int, hi: int) -> tuple[str | None, in
 
 
 def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
-    return any(s < b and e > a for a, b in spans)
+    for a, b in spans:
+        if s < b and e > a:
+            return True
+    return False
 
 
 def _read_tail(text: str, lo: int, hi: int, num_end: int) -> tuple[float, str | None, Unit | None, str | None, int, str | None, int]:
@@ -408,9 +579,9 @@ def _read_tail(text: str, lo: int, hi: int, num_end: int) -> tuple[float, str | 
         pos = mm.end()
     um = pats["unit"].match(text, pos, hi)
     if um:
-        unit = _units()[um.group("u")]
-        per = _units()[um.group("per")].normalized if um.group("per") else None
-        return mult, mult_text, unit, per, um.end(), None, um.end()
+        units = _units()
+        u, per = um.group("u", "per")
+        return mult, mult_text, units[u], units[per].normalized if per else None, um.end(), None, um.end()
     obj, end = _counted_object(text, pos, hi)
     return mult, mult_text, None, None, pos, obj, end
 
@@ -423,46 +594,56 @@ def _mult_value(words: str) -> int:
     return value
 
 
-def _number_candidates(text: str, lo: int, hi: int) -> list[_Candidate]:
+def _number_candidates(text: str, lo: int, hi: int, claimed: list[tuple[int, int]] = ()) -> list[_Candidate]:
+    """Numbers written in digits in text[lo:hi]; none overlapping `claimed` (dates, …: never read)."""
     out = []
     for m in _patterns()["number"].finditer(text, lo, hi):
-        a = m.group("a")
+        start, end = m.span()
+        if claimed and _overlaps(claimed, start, end):
+            continue
+        a, b = m.group("a", "b")
         if len(a) > 1 and a[0] == "0" and a[1].isdigit():
             continue  # phone numbers and zero-padded codes
         va = parse_number(a)
         if va is None:
             continue
         values = [va]
-        if m.group("b"):
-            vb = parse_number(m.group("b"))
+        if b:
+            vb = parse_number(b)
             if vb is None or vb <= va:
                 continue
             values.append(vb)
-        out.append(_Candidate(m.start(), m.end(), values, False, m.start("b") if m.group("b") else None, "digits"))
+        out.append(_Candidate(start, end, values, False, m.start("b") if b else None, "digits"))
     return out
 
 
-def _fraction_candidates(text: str, low: str, lo: int, hi: int) -> list[_Candidate]:
-    """ "khoảng 1/3 dân số", "chiếm hơn 1/3 doanh thu": a/b after a fraction cue (comparators included)."""
+def _fraction_candidates(text: str, low: str, lo: int, hi: int, first_digit: int,
+                         claimed: list[tuple[int, int]] = ()) -> list[_Candidate]:
+    """ "khoảng 1/3 dân số", "chiếm hơn 1/3 doanh thu": a/b after a fraction cue (comparators included);
+    none overlapping `claimed` (a date "12/3")."""
     pats = _patterns()
     out = []
-    for m in pats["fraction"].finditer(text, lo, hi):
+    if text.find("/", first_digit, hi) < 0:
+        return out
+    for m in pats["fraction"].finditer(text, first_digit, hi):
+        if claimed and _overlaps(claimed, m.start(), m.end()):
+            continue
         a, b = int(m.group("a")), int(m.group("b"))
         if not 0 < a < b:
             continue
-        win = _window(low, lo, m.start())
-        if pats["fraction_cue"].search(win) or pats["comp_before"].search(win):
+        if pats["fraction_cue"].search_before(low, lo, m.start())[0] or pats["comp_before"].search_before(low, lo, m.start())[0]:
             out.append(_Candidate(m.start(), m.end(), [a / b], False, None, "fraction"))
     return out
 
 
-def _dashed_unit_candidates(text: str, lo: int, hi: int) -> list[_Candidate]:
+def _dashed_unit_candidates(text: str, lo: int, hi: int, first_digit: int) -> list[_Candidate]:
     """ "kỳ hạn 1 tháng-2 tháng": a number after "<unit>-" counts when the same unit follows it."""
     pats = _patterns()
     out = []
-    if "-" not in text[lo:hi] and "–" not in text[lo:hi]:
+    dash = max(lo, first_digit - 1)  # where a dash right before a digit can be
+    if text.find("-", dash, hi) < 0 and text.find("–", dash, hi) < 0:
         return out
-    for m in pats["after_word_dash"].finditer(text, lo, hi):
+    for m in pats["after_word_dash"].finditer(text, dash, hi):
         um = pats["unit"].match(text, m.end(), hi)
         value = parse_number(m.group("n"))
         if not um or value is None:
@@ -473,24 +654,25 @@ def _dashed_unit_candidates(text: str, lo: int, hi: int) -> list[_Candidate]:
     return out
 
 
-def _word_runs(low: str, lo: int, hi: int):
-    """Runs of number words in low[lo:hi] that start a word ("hàng trăm", "mười lăm")."""
-    pattern = _patterns()["words"]
-    pos = lo
-    while (m := pattern.search(low, pos, hi)) is not None:
-        start = m.start()
-        if start > 0 and (low[start - 1].isalnum() or low[start - 1] == "_"):
-            pos = start + 1  # inside a word ("khai" holds "hai"): look again just after
-            continue
-        yield m
-        pos = m.end()
-
-
-def _word_candidates(text: str, low: str, lo: int, hi: int) -> list[_Candidate]:
+def _word_candidates(text: str, low: str, lo: int, hi: int, word_starts: list[int] | None = None) -> list[_Candidate]:
+    """Numbers written in words; `word_starts`, when known, holds every position of text[lo:hi] where a
+    number word starts a word (WordStarts over _scanned_words()), so the pattern is tried only there."""
     pats = _patterns()
     out = []
-    not_alone = _not_alone()
-    for m in _word_runs(low, lo, hi):
+    not_alone, never_alone, time_alone = _not_alone(), _never_alone(), _time_alone()
+    if word_starts is None:
+        runs = pats["words"].finditer(low, lo, hi)
+    else:
+        runs = match_at(pats["words"], low, word_starts, hi)
+    for m in runs:  # runs of number words ("hàng trăm", "mười lăm")
+        # what the checks below conclude, found cheaply for the words found most: "năm" is mostly the
+        # year, "một" counts alone only before a time unit
+        if m.group(0) in never_alone:
+            continue
+        if m.group(0) in time_alone:
+            unit = pats["unit"].match(text, m.end(), hi)
+            if unit is None or _units()[unit.group("u")].normalized not in _DURATION_UNITS:
+                continue
         written = text[m.start() : m.end()].split()
         if written[0][0].isupper() and m.start() != lo or any(w[0].isupper() for w in written[1:]):
             continue  # "Năm", "Ba Lan": capitalised number words are names unless they open the sentence
@@ -521,8 +703,8 @@ def _word_candidates(text: str, low: str, lo: int, hi: int) -> list[_Candidate]:
             if rule == "+" and not (unit or pats["count"].match(text, m.end(), hi)):
                 continue  # "ba" counts in "ba nhóm tuổi", not in "ba mẹ"
             if rule == "time" and not (
-                unit and _units()[unit.group("u")].normalized in _TIME_UNITS - {"times", "year_of_age"}
-                and pats["duration_cue"].search(_window(low, lo, m.start()))
+                unit and _units()[unit.group("u")].normalized in _DURATION_UNITS
+                and pats["duration_cue"].search_before(low, lo, m.start())[0]
             ):
                 continue  # "một" is the article, except in "cách đây một năm"
             if rule not in ("+", "time"):
@@ -536,24 +718,33 @@ def _word_candidates(text: str, low: str, lo: int, hi: int) -> list[_Candidate]:
     return out
 
 
-def _sentence_quantities(text: str, low: str, s: Sentence, claimed: list[tuple[int, int]], has_digit: bool) -> list[Quantity]:
+def _sentence_quantities(text: str, low: str, s: Sentence, claimed: list[tuple[int, int]],
+                         first_digit: int, word_starts: list[int] | None = None) -> list[Quantity]:
+    """Quantities of sentence `s`; `first_digit` is where its first digit is (-1: none), and numbers
+    written in digits are looked for from there; `word_starts` (see _word_candidates) when known."""
     lo, hi = s.start, s.end
     found: list[Quantity] = []
+    candidates = _word_candidates(text, low, lo, hi, word_starts) if word_starts != [] else []
+    if first_digit >= 0:
+        # (a candidate overlapping a claimed span is passed over below: those are not made)
+        candidates += _number_candidates(text, first_digit, hi, claimed)
+        candidates += _fraction_candidates(text, low, lo, hi, first_digit, claimed)
+        candidates += _dashed_unit_candidates(text, lo, hi, first_digit)
+    if not candidates:
+        return found
     taken = list(claimed)
-    candidates = _word_candidates(text, low, lo, hi)
-    if has_digit:
-        candidates += _number_candidates(text, lo, hi) + _fraction_candidates(text, low, lo, hi)
-        candidates += _dashed_unit_candidates(text, lo, hi)
-    for c in sorted(candidates, key=lambda c: c.start):
+    for c in sorted(candidates, key=_START):
         if _overlaps(taken, c.start, c.end):
             continue
         q = _quantity_at(text, low, lo, hi, c, claimed)
-        if q and _overlaps(claimed, c.start, max(x.end for x in q)):
+        if not q:
+            continue
+        q_start, q_end = (q[0].start, q[0].end) if len(q) == 1 else (min(x.start for x in q), max(x.end for x in q))
+        if _overlaps(claimed, c.start, q_end):
             continue  # "884 năm 1993": the unit word belongs to a date
-        if q:
-            found.extend(q)
-            taken.append((min(x.start for x in q), max(x.end for x in q)))
-    return sorted(found, key=lambda q: q.start)
+        found.extend(q)
+        taken.append((q_start, q_end))
+    return sorted(found, key=_START)
 
 
 def _fraction_quantity(text: str, low: str, lo: int, hi: int, c: _Candidate) -> Quantity:
@@ -598,15 +789,14 @@ def _shared_factor(first: float, second: Quantity) -> float:
     return factor
 
 
-def _prefix_unit(low: str, lo: int, start: int) -> tuple[Unit, int, str] | None:
+def _prefix_unit(low: str, lo: int, start: int, stripped: int | None = None) -> tuple[Unit, int, str] | None:
     """A unit written before the number ("ở tuổi 69", "tuổi ngoài 50"): (unit, where it starts, comparator)."""
-    win = _window(low, lo, start)
-    m = _patterns()["prefix_unit"].search(win)
+    m, win_start = _patterns()["prefix_unit"].search_before(low, lo, start, stripped=stripped)
     if not m:
         return None
     unit = Unit(m.group("u"), _prefix_units()[_key(m.group("u"))], 1.0)
     comparator = _comparators()[_key(m.group("c"))][0] if m.group("c") else "="
-    return unit, start - (len(win) - m.start("u")), comparator
+    return unit, win_start + m.start("u"), comparator
 
 
 def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: list[tuple[int, int]],
@@ -619,7 +809,8 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
     mult, mult_text, unit, per, unit_end, obj, q_end = _read_tail(text, lo, hi, end)
     if c.kind == "mult_words" and (unit is None or unit.normalized not in _CURRENCIES):
         return []
-    prefix = _prefix_unit(low, lo, start) if unit is None and obj is None and mult_text is None else None
+    stripped = _stripped_end(low, lo, start)  # where the words before the number end
+    prefix = _prefix_unit(low, lo, start, stripped) if unit is None and obj is None and mult_text is None else None
     if prefix:
         unit, unit_end = prefix[0], end
     shared = None
@@ -627,16 +818,21 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
         shared = _shared_tail(text, low, lo, hi, end, claimed)
     if shared is None and unit is None and obj is None:
         # the label pattern backtracks over the whole clause, so run it only when a colon ends the text before
-        before = text[lo:start].rstrip() if mult_text is None else ""
-        label = pats["colon_label"].search(text[lo:start]) if before.endswith(":") else None
+        colon = False
+        if mult_text is None:
+            j = start
+            while j > lo and text[j - 1].isspace():
+                j -= 1
+            colon = j > lo and text[j - 1] == ":"
+        label = pats["colon_label"].search(text[lo:start]) if colon else None
         if label and pats["list_end"].match(text, end, hi):
             # "Cách ly tập trung tại bệnh viện: 266" — a statistic listed after its label
             metric = re.sub(r"^[\s\-+•]+", "", label.group("label")).strip() or None
             return [Quantity(start, end, values[0], None, values[0], "count", "=", False, None, None, metric, start)]
         if mult_text is None:
-            if len(values) == 1 and _GROUPED.fullmatch(text, start, end) and not _is_identifier_context(text, lo, start):
+            if len(values) == 1 and _GROUPED.fullmatch(text, start, end) and not _is_identifier_context(text, low, lo, start, stripped):
                 # "2.000 báo đen", "tổng số thí sinh là 642.945": a number written with thousands groups is an amount
-                comp_start, comparator, approx = _comparators_before(low, lo, start)
+                comp_start, comparator, approx = _comparators_before(low, lo, start, stripped)
                 # the counted phrase stops before a date or document ("10.704 phiếu hồi năm 2016")
                 limit = min((a for a, _ in claimed if a >= end), default=hi)
                 what, what_end = _following_phrase_span(text, end, limit)
@@ -659,7 +855,7 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
         factor = unit.factor if unit else 1.0
         if per:
             normalized_unit = f"{normalized_unit}/{per}"
-    if _is_identifier_context(text, lo, start) and normalized_unit.split("/")[0] not in _MEASURED and prefix is None:
+    if normalized_unit.split("/")[0] not in _MEASURED and prefix is None and _is_identifier_context(text, low, lo, start, stripped):
         return []
     if len(values) == 1 and values[0] >= 1000 and values[0] == int(values[0]) and 1900 <= values[0] <= 2100 and unit is None and mult_text is None:
         written = text[start:end]
@@ -668,8 +864,8 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
     if prefix:
         comp_start, comparator, approx = prefix[1], prefix[2], False
     else:
-        comp_start, comparator, approx = _comparators_before(low, lo, start)
-    direction, dir_start = _direction_before(low, lo, comp_start)
+        comp_start, comparator, approx = _comparators_before(low, lo, start, stripped)
+    direction, dir_start = _direction_before(low, lo, comp_start, stripped if comp_start == start else None)
     after = pats["comp_after"].match(low, q_end, hi)
     if after:
         comparator = _comparators()[_key(after.group("c"))][0]
@@ -677,7 +873,7 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
     if c.approx_words and comparator == "=":
         comparator = "≈"  # "hàng trăm người"
     # as written between the number and the end of the unit: "tỷ đồng", "đồng/lít", "%"
-    unit_written = re.sub(r"\s+", " ", text[end:unit_end].strip()) or None
+    unit_written = " ".join(text[end:unit_end].split()) or None
     if prefix:
         unit_written = unit.written
     counted = obj is not None or normalized_unit in _COUNT_UNITS
@@ -713,14 +909,19 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
 
 
 def _link_period(q: Quantity, own: list[Period], frame: Period | None) -> Period | None:
-    """Period of a quantity: nearest earlier one in its sentence, else a later one, else the paragraph frame."""
-    dated = [p for p in own if p.start_date is not None or p.recurrence is None]
-    before = [p for p in dated if p.end <= q.number_start and p.recurrence is None]
-    if before:
-        return before[-1]
-    after = [p for p in dated if p.start >= q.end and p.recurrence is None]
-    if after:
-        return after[0]
+    """Period of a quantity: nearest earlier one in its sentence, else a later one, else the paragraph frame.
+
+    `own`: the sentence's periods that are not recurrences ("hằng năm" dates nothing), in order.
+    """
+    before = None
+    for p in own:
+        if p.end <= q.number_start:
+            before = p
+    if before is not None:
+        return before
+    for p in own:
+        if p.start >= q.end:
+            return p
     return frame
 
 
@@ -734,20 +935,42 @@ def extract_quantity_facts(doc: Doc) -> dict[str, list[dict]]:
     frame: Period | None = None
     frame_paragraph = -1
     low = lower_view(text)
+    # number words and the words periods start with, found in one scan of the article (not one per pattern and sentence)
+    words = WordStarts(low, _scanned_words())
+    period_words, counting_words = scan_words(), _number_word_set()
+    # the first digit at or after `searched_from` (len(text) when there is none): one search serves the
+    # sentences up to it, which have no digit
+    searched_from, next_digit = len(text) + 1, -1
     for s in doc.sentences:
         if s.paragraph_index != frame_paragraph:
             frame, frame_paragraph = None, s.paragraph_index
-        has_digit = _DIGIT.search(text, s.start, s.end) is not None
-        periods = find_periods_in(text, s.start, s.end, pub, low)
-        documents = find_documents_in(text, s.start, s.end, low) if has_digit else []
-        all_periods.extend((s.index, p) for p in periods)
-        all_docs.extend((s.index, d) for d in documents)
-        claimed = [(p.start, p.end) for p in periods]
-        claimed += [(d.start, d.end) for d in documents]
-        if has_digit:
-            claimed += time_of_day_spans(text, s.start, s.end, low)
-        for q in _sentence_quantities(text, low, s, claimed, has_digit):
-            period = _link_period(q, periods, frame)
+        lo, hi = s.start, s.end
+        if not searched_from <= lo <= next_digit:
+            digit = _DIGIT.search(text, lo)
+            searched_from, next_digit = lo, digit.start() if digit else len(text)
+        first_digit = next_digit if next_digit < hi else -1
+        has_digit = first_digit >= 0
+        starts = words.within(lo, hi)
+        if not has_digit and not starts.positions:
+            continue  # no digit and none of the words periods and numbers in words start with
+        # without digits, a period needs one of its words, a quantity a number word
+        periods = find_periods_in(text, lo, hi, pub, low, first_digit, starts) if (
+            has_digit or not starts.present.isdisjoint(period_words)) else []
+        claimed = []
+        if periods:
+            all_periods.extend([(s.index, p) for p in periods])
+            claimed = [(p.start, p.end) for p in periods]
+        if has_digit:  # documents and clock times all have digits
+            documents = find_documents_in(text, lo, hi, low, first_digit)
+            if documents:
+                all_docs.extend([(s.index, d) for d in documents])
+                claimed += [(d.start, d.end) for d in documents]
+            claimed += time_of_day_spans(text, lo, hi, low, first_digit)
+        found = _sentence_quantities(text, low, s, claimed, first_digit, starts.positions) if (
+            has_digit or not starts.present.isdisjoint(counting_words)) else []
+        own = [p for p in periods if p.recurrence is None] if found and periods else []
+        for q in found:
+            period = _link_period(q, own, frame)
             quantities.append(
                 {
                     "article_id": doc.article_id,
@@ -771,9 +994,10 @@ def extract_quantity_facts(doc: Doc) -> dict[str, list[dict]]:
                     "extractor_version": EXTRACTOR_VERSION,
                 }
             )
-        framing = [p for p in periods if p.recurrence is None and p.start - s.start <= _FRAME_OFFSET]
-        if framing:
-            frame = framing[0]
+        if periods:
+            framing = [p for p in periods if p.recurrence is None and p.start - lo <= _FRAME_OFFSET]
+            if framing:
+                frame = framing[0]
     return {
         "quantities": quantities,
         "periods": period_rows(doc, all_periods, EXTRACTOR_NAME, EXTRACTOR_VERSION),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
+from operator import attrgetter
 
 from tasks.entities import (
     EXTRACTOR_NAME,
@@ -30,6 +33,7 @@ _BYLINE = re.compile(r"^[^\W\d_][^\W\d_.,;:!?]*(?: [^\W\d_][^\W\d_.,;:!?]*){1,4}
 # Designations after a photo credit -> role.
 _CREDIT_ROLES = {"ctv": "CTV", "pv": "phóng viên", "tl": "tư liệu"}
 _TITLE_SEPARATORS = frozenset({",", "kiêm", ";"})
+_TITLE = attrgetter("title")  # a token that starts some title
 # Organisations bound to a unit level: "Bí thư Thành ủy" in an article about Cẩm Phả is Cẩm Phả's.
 _LEVEL_BOUND = {"thành ủy": "thành phố", "tỉnh ủy": "tỉnh", "huyện ủy": "huyện", "quận ủy": "quận", "thị ủy": "thị xã"}
 
@@ -119,10 +123,9 @@ class _TitlePhrase:
 def _title_phrases(tokens: Tokens, lex: dict) -> list[_TitlePhrase]:
     """Every "<title> [<organisation>]" of a sentence ("Chủ tịch HĐND TP Cẩm Phả", "Bí thư thành ủy")."""
     titles = lex["titles"]
-    firsts = titles.by_first
     out = []
     resume = 0
-    for i in [k for k, key in enumerate(tokens.keys) if key in firsts]:  # only where a title may start
+    for i in compress(range(len(tokens)), map(_TITLE, tokens)):  # only where a title may start
         n = titles.longest(tokens, i) if i >= resume else 0
         if not n:
             continue
@@ -176,7 +179,16 @@ def extract_roles(doc: Doc, mentions: list[Mention], tokens_by_sentence: dict[in
     persons = [m for m in mentions if m.type == "PER"]
     starts = {m.char_start: m for m in persons}
     ends = {m.char_end: m for m in persons}
+    # A title chain's holder starts right after it or ends right before it, in its sentence: a sentence in
+    # which no person starts or ends has none, and is not searched for titles.
+    edges = sorted({*starts, *ends})
+    spans = {s.index: (s.start, s.end) for s in doc.sentences}
     for s_index, tokens in tokens_by_sentence.items():
+        span = spans.get(s_index)
+        if span is not None:
+            k = bisect_left(edges, span[0])
+            if k == len(edges) or edges[k] > span[1]:
+                continue
         for chain in _chains(_title_phrases(tokens, lex), tokens):
             holder = _holder(chain, tokens, starts, ends)
             if holder is None:

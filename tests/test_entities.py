@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 import unicodedata
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pytest
 from tasks.entities import (
     EXTRACTOR_NAME,
     EXTRACTOR_VERSION,
+    Lexicon,
+    Tokens,
     extract_article_spans,
     extract_entity_facts,
     extract_spans,
@@ -208,6 +212,42 @@ def test_sentence_tokens_cut_from_the_whole_text_equal_tokenizing_each_sentence(
     assert [t.text for t in got[1][1]][-2:] == ["2018", "."] and got[2][1][0].text == "Tiếp"
 
 
+def _regex_tokens(text: str, offset: int) -> list[tuple[str, int, int]]:
+    """The tokenizer's definition, one regex pass over the text: (token, start, end)."""
+    return [(m.group(), m.start() + offset, m.end() + offset)
+            for m in re.finditer(r"\w+(?:[.&'’\-/]\w+)*|[^\w\s]", text)]
+
+
+def test_tokenize_by_pieces_equals_one_regex_pass_for_any_spacing():
+    # Whitespace-free pieces are tokenized once and cached; the result must not depend on that, nor on
+    # the spacing (tabs, no-break spaces, several spaces, whitespace at the edges take another path).
+    rng = random.Random(5)
+    alphabet = list("aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằếộữỳAĐÊÔƯHNTP0123456789_.&'’-/,:;()“”\"%…") + [" "] * 12 \
+        + ["\t", "\n", "\u00a0", "  "]
+    texts = ["", " ", "Nội,", " Hà Nội ", "TP.HCM, GD&ĐT và TT-VH.", "năm 2018.Tiếp", "a\u00a0b  c\td", "-abc- (x)"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(400)]
+    for text in texts * 2:  # twice: the second time every piece comes from the cache
+        tokens = tokenize(text, 7)
+        assert list(zip([t.text for t in tokens], tokens.starts, tokens.ends)) == _regex_tokens(text, 7), repr(text)
+        assert tokens.keys == [t.key for t in tokens]
+
+
+def test_lexicon_probe_finds_the_longest_entry():
+    lex = Lexicon({("chủ", "tịch"): 1, ("phó", "chủ", "tịch"): 2, ("phó",): 3, ("a", "b", "c", "d"): 4})
+    words = ["chủ", "tịch", "phó", "a", "b", "c", "d", "x"]
+    rng = random.Random(3)
+    for _ in range(300):
+        tokens = tokenize(" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))))
+        keys = [t.key for t in tokens]
+        for i in range(len(tokens) + 1):
+            want = max((len(k) for k in lex.entries if tuple(keys[i : i + len(k)]) == k), default=0)
+            assert lex.longest(tokens, i) == want, (keys, i)
+
+
+def test_token_lists_made_directly_have_no_offsets_to_compute():
+    assert (Tokens().starts, Tokens().ends, Tokens().keys) == ([], [], [])
+
+
 @needs_corpus
 def test_gold_file_is_large_and_well_formed():
     sentences = load_gold(GOLD)
@@ -265,3 +305,11 @@ def test_foreign_names_codes_and_formulas():
     assert spans("Chuyến bay VJ963 hạ cánh lúc 12h.") == set()
     assert ("Washington Post", "ORG") in spans("Tờ Washington Post đưa tin hôm qua.")
     assert ("UBND", "ORG") in spans("Đại diện UBND cho biết.")
+
+
+def test_a_capitalised_non_name_inside_a_project_name_does_not_hang_the_scan():
+    # "USD" is capitalised but never part of a name: the project rule once looped on it forever.
+    from tasks.extract import extract_text
+
+    rows = extract_text("Dự án khai thác USD được phê duyệt.")
+    assert all(r["mention"] != "USD" for r in rows.get("entities", []))
