@@ -42,6 +42,8 @@ def _cpu_pool() -> ProcessPoolExecutor | None:
             context = multiprocessing.get_context("forkserver")
             _pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
             _pool_size = workers
+            for _ in range(workers):  # start (and warm) every worker now, not when a batch waits for one
+                _pool.submit(int)
         return _pool
 
 
