@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import accumulate, chain, compress
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from pathlib import Path
 
 from tasks.lexicon import table, word_list
@@ -40,7 +40,7 @@ _COREF_TYPES = frozenset({"thành phố", "tỉnh", "huyện", "quận", "thị 
 # Lowercase heads that mostly start ordinary phrases ("trung tâm Hà Nội" = the centre of Hanoi).
 _LOWER_HEAD_EXCLUDED = frozenset({"trung", "phòng", "ban", "hội", "bộ", "đài", "cơ", "đội", "quỹ", "báo", "văn", "sở"})
 _OPENERS = frozenset({"“", '"', "(", ":", "-", "–", "‘", "[", "…"})
-_WORD_CHAR = re.compile(r"\w")
+_WORD_CHAR = re.compile(r"\w")  # the only kind of character that, last in a piece, joins the token before it
 _INITIALS = re.compile(r"^(?:[A-ZĐ]\.){1,4}[A-ZĐ]$")
 _VI_SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
@@ -99,7 +99,7 @@ class _Offsets:
         if tokens is None:
             return self
         # The running sum of the steps of the pieces the tokens came from is each token's start, then its end.
-        steps = chain.from_iterable(map(_STEPS_OF, tokens._pieces))
+        steps = chain.from_iterable(map(_STEPS.__getitem__, tokens._pieces))
         edges = list(accumulate(steps, initial=tokens._offset))
         tokens.starts, tokens.ends = edges[0:-1:2], edges[1::2]
         return tokens.__dict__[self.name]
@@ -122,7 +122,7 @@ class Tokens(list):
     keys: list[str] = _Keys()
     starts: list[int] = _Offsets()
     ends: list[int] = _Offsets()
-    _pieces: list[tuple] = []  # (tokens, steps) of the whitespace-free pieces of text the tokens came from
+    _pieces: list[str] = []  # the whitespace-free pieces of text the tokens came from, one whitespace apart
     _offset = 0  # where the first piece starts in the article
 
 
@@ -360,22 +360,32 @@ def _split_piece(piece: str) -> tuple[tuple[Token, ...], tuple[int, ...]]:
         steps[0::2] = map(len, texts)
         steps[-1] = 1
     steps = tuple(steps)
-    return tokens, _STEP_SHAPES.setdefault(steps, steps)  # a few hundred shapes, shared by all pieces
+    if len(_STEP_SHAPES) < 10_000:
+        steps = _STEP_SHAPES.setdefault(steps, steps)  # a few hundred shapes, shared by all pieces
+    return tokens, steps
 
 
 class _PieceCache(dict):
-    """(tokens, steps) of each distinct piece of text ("Nội,", "TP.HCM"), made on first sight."""
+    """Tokens of each distinct piece of text ("Nội,", "TP.HCM"), made on first sight; their steps go to _STEPS
+    (kept apart: a piece's tokens are read for every sentence, its steps only when offsets are)."""
 
-    def __missing__(self, piece: str) -> tuple[tuple[Token, ...], tuple[int, ...]]:
-        split = _split_piece(piece)
+    def __missing__(self, piece: str) -> tuple[Token, ...]:
+        tokens, steps = _split_piece(piece)
         if len(self) < 200_000:  # ~40 MB at most
-            self[piece] = split
-        return split
+            self[piece], _STEPS[piece] = tokens, steps
+        return tokens
 
 
-_PIECES: dict[str, tuple[tuple[Token, ...], tuple[int, ...]]] = _PieceCache()
+class _StepsCache(dict):
+    """Steps of each piece in _PIECES (and of any other piece, made again each time: the cache was full)."""
+
+    def __missing__(self, piece: str) -> tuple[int, ...]:
+        return _split_piece(piece)[1]
+
+
+_PIECES: dict[str, tuple[Token, ...]] = _PieceCache()
+_STEPS: dict[str, tuple[int, ...]] = _StepsCache()
 _STEP_SHAPES: dict[tuple[int, ...], tuple[int, ...]] = {}
-_TOKENS_OF, _STEPS_OF = itemgetter(0), itemgetter(1)
 
 
 def tokenize(text: str, offset: int = 0) -> Tokens:
@@ -385,9 +395,8 @@ def tokenize(text: str, offset: int = 0) -> Tokens:
     pieces = text.split()
     if len(text) != sum(map(len, pieces)) + len(pieces) - 1:
         return _tokenize_spaced(text, offset)  # whitespace at an edge or two characters in a row: rare
-    split = list(map(_PIECES.__getitem__, pieces))
-    tokens = Tokens(chain.from_iterable(map(_TOKENS_OF, split)))
-    tokens._pieces, tokens._offset = split, offset  # for the offsets, on first use
+    tokens = Tokens(chain.from_iterable(map(_PIECES.__getitem__, pieces)))
+    tokens._pieces, tokens._offset = pieces, offset  # for the offsets, on first use
     return tokens
 
 
@@ -407,7 +416,7 @@ def _tokenize_spaced(text: str, offset: int) -> Tokens:
 
 
 def tokenize_sentences(text: str, sentences: list[Sentence]) -> list[tuple[Sentence, Tokens]]:
-    """Each sentence with its tokens."""
+    """Each sentence with the tokens of its own text (a token never straddles two sentences: "năm 2018.Tiếp")."""
     return [(s, tokenize(text[s.start : s.end], s.start)) for s in sentences]
 
 

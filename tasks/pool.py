@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -15,12 +16,15 @@ _pool_lock = threading.Lock()
 
 
 def _start_worker() -> None:
-    """Pool initializer: load the extractors and lexicons once per worker, not once per batch."""
+    """Pool initializer: load the extractors and lexicons once per worker, not once per batch, then
+    move them out of the garbage collector's sight: they live as long as the worker, and every full
+    collection would otherwise walk them again."""
     from tasks.entities import warm_up
     from tasks.extract import extractors
 
     extractors()
     warm_up()
+    gc.freeze()
 
 
 def _cpu_pool() -> ProcessPoolExecutor | None:
