@@ -179,11 +179,34 @@ def diff_summary(got: dict[str, list[str]], want: dict[str, list[str]]) -> str:
     return "\n".join(lines)
 
 
+START_BARRIER = "NEWSFACTS_TEST_START_BARRIER"  # "<folder>:<processes>": start together, once all are ready
+
+
+def wait_for_the_others(mode: str, folder: str, processes: str) -> None:
+    """Pay the slow, load-dependent start-up first (imports; for a flow, the embedded Prefect server),
+    then start only when every process of the test is ready: their runs then surely overlap."""
+    import time
+
+    if mode == "flow":
+        from prefect.client.orchestration import get_client
+
+        import flows.ingest  # noqa: F401
+
+        with get_client(sync_client=True) as client:
+            client.hello()
+    Path(folder, str(os.getpid())).touch()
+    deadline = time.monotonic() + 300
+    while len(list(Path(folder).iterdir())) < int(processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def main(argv: list[str]) -> int:
     mode, warehouse, batch_size, *sources = argv
     if (os.environ.get("NEWSFACTS_KILL_AT") or "").startswith(HALF_WRITE_POINT + ":"):
         install_half_writing_parquet()
     run = run_flow if mode == "flow" else run_bare
+    if os.environ.get(START_BARRIER):
+        wait_for_the_others(mode, *os.environ[START_BARRIER].rsplit(":", 1))
     summary = run(sources, warehouse, int(batch_size))
     print(json.dumps(summary, default=str))
     return 0 if summary["status"] == "completed" else 1

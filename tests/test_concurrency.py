@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hostile import write_good_corpus
-from killsweep_driver import assert_readable_without_duplicates, comparable, run_bare, table_rows
+from killsweep_driver import START_BARRIER, assert_readable_without_duplicates, comparable, run_bare, table_rows
 from warehouse.store import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,9 +33,12 @@ def one_run(folders, tmp_path_factory) -> dict[str, list[str]]:
     return comparable(root)
 
 
-def start_driver(mode: str, root: Path, sources: list[Path], log: Path, batch_size: int = 2) -> subprocess.Popen:
+def start_driver(mode: str, root: Path, sources: list[Path], log: Path, batch_size: int = 2,
+                 barrier: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in {"PREFECT_API_URL", "NEWSFACTS_KILL_AT"}}
     env["NEWSFACTS_CPU_WORKERS"] = "1"
+    if barrier:
+        env[START_BARRIER] = barrier
     return subprocess.Popen([sys.executable, str(DRIVER), mode, str(root), str(batch_size), *map(str, sources)],
                             cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -59,8 +62,10 @@ def overlapped(runs: list[dict]) -> bool:
 
 def test_two_flow_runs_started_together_with_overlapping_inputs_end_like_one_run(folders, one_run, tmp_path):
     root = tmp_path / "wh"
-    procs = [start_driver("flow", root, [folders["x"], folders["y"]], tmp_path / "a.log"),
-             start_driver("flow", root, [folders["y"], folders["z"]], tmp_path / "b.log")]
+    (tmp_path / "ready").mkdir()
+    barrier = f"{tmp_path / 'ready'}:2"  # both start their flow once both have their Prefect server up
+    procs = [start_driver("flow", root, [folders["x"], folders["y"]], tmp_path / "a.log", barrier=barrier),
+             start_driver("flow", root, [folders["y"], folders["z"]], tmp_path / "b.log", barrier=barrier)]
     for proc, log in zip(procs, [tmp_path / "a.log", tmp_path / "b.log"]):
         finish(proc, log)
     runs = table_rows(root, "runs")
