@@ -368,9 +368,12 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context, first_digit: int | No
         return _words_only(text, lo, hi, pub, low, starts) if _may_have_words_only(starts) else out
     # what each pattern cannot match without: "/" for "24/7", "-" for "30-10", four digits for a year
     slash = digits and "/" in low
-    dashed = slash or (digits and ("-" in low or "–" in low))
+    dash = digits and ("-" in low or "–" in low)
+    dashed = slash or dash
+    # a range of days or years is joined by a dash, "đến" or "tới"
+    linked = dash or (digits and ("đến" in low or "tới" in low))
     four = digits and _FOUR_DIGITS.search(text, d0, hi) is not None
-    for m in pats["day_range"].finditer(text, lo, hi) if slash and pats["needs_day_range"].search(text, d0, hi) else ():
+    for m in pats["day_range"].finditer(text, lo, hi) if slash and linked and pats["needs_day_range"].search(text, d0, hi) else ():
         d1, m1, d2, m2, y = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5)
         m1 = m1 or m2
         if not m.group(0).lower().startswith(("từ", "kể", "ngày")) and m.group(2) is None:
@@ -391,9 +394,16 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context, first_digit: int | No
         p = _day_period(m.start(), m.end(), y, mo, d)
         if p:
             out.append(p)
-    # "(12/10)" opens with its digits: no need to look for it before the first one
-    day_months = ((pats["day_month"], lo), (pats["day_month_paren"], d0))
-    for m in _either(day_months, text, hi) if dashed and pats["needs_day_month"].search(text, d0, hi) else ():
+    day_months: tuple[tuple[re.Pattern, int], ...] = ()
+    day_month = pats["needs_day_month"].search(text, d0, hi) if dashed else None
+    if day_month:
+        # "(12/10)" opens with its digits: no need to look for it before the first one, nor without a
+        # "(" right before one (which may be just before the sentence); "ngày 12/10" opens with a day
+        # word, and spaces, before the day of the first "12/10": no need to look before those
+        paren = text.find("(", max(d0 - 1, 0), hi) >= 0
+        worded = (pats["day_month"], _words_before(text, lo, day_month.start(), _day_word_count()))
+        day_months = (worded, (pats["day_month_paren"], d0)) if paren else (worded,)
+    for m in _either(day_months, text, hi) if day_months else ():
         mo, d = int(m.group("m")), int(m.group("d"))
         day_word = m.groupdict().get("ctx")  # None after "("
         if text[m.end("d")] == "-" and day_word != "ngày" and _before_unit(text, m.end(), hi):
@@ -470,7 +480,7 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context, first_digit: int | No
         a = date(y, first, 1) if y else None
         b = _month_end(y, last) if y else None
         out.append(Period(m.start(), m.end(), a, b, "range", priority=1))
-    for m in pats["year_range"].finditer(text, lo, hi) if four and pats["needs_year_range"].search(text, d0, hi) else ():
+    for m in pats["year_range"].finditer(text, lo, hi) if four and linked and pats["needs_year_range"].search(text, d0, hi) else ():
         a, b = int(m.group("a")), int(m.group("b"))
         if a > b or not 1000 <= a <= 2200:
             continue
@@ -484,11 +494,33 @@ def _candidates(text: str, lo: int, hi: int, ctx: Context, first_digit: int | No
     return out
 
 
+def _words_before(text: str, lo: int, digit: int, words: int) -> int:
+    """Where in text[lo:] up to `words` words, each followed by spaces, can start before the one or two
+    digits ending at `digit` (a day: "ngày 12" of "ngày 12/10"); a word here is any run of word
+    characters, so the day words start no earlier."""
+    i = digit - 1 if digit > lo and text[digit - 1].isdecimal() else digit
+    for _ in range(words):
+        while i > lo and text[i - 1].isspace():
+            i -= 1
+        while i > lo and (text[i - 1].isalnum() or text[i - 1] == "_"):
+            i -= 1
+    return i
+
+
+@cache
+def _day_word_count() -> int:
+    """The most words of a day word ("rạng sáng": 2)."""
+    return max(len(w.split()) for w in word_list("time_day_context.txt"))
+
+
 def _either(patterns: tuple[tuple[re.Pattern, int], ...], text: str, hi: int):
     """The matches finditer(text, lo, hi) gives for the alternation of the `patterns`, which never match
     at the same position, each given with where it can first match (lo, or later): each is searched on
     its own, so the engine can skip ahead to its first characters (an alternation of a word and a
     look-behind cannot)."""
+    if len(patterns) == 1:
+        yield from patterns[0][0].finditer(text, patterns[0][1], hi)
+        return
     found = [p.search(text, start, hi) for p, start in patterns]
     pos = min(start for _, start in patterns)
     while True:
@@ -606,9 +638,14 @@ def _extend_ranges(text: str, lo: int, hi: int, periods: list[Period], ctx: Cont
     while i < len(periods):
         p = periods[i]
         if p.recurrence is None:
-            before = pats["from"].search(text, max(lo, p.start - 8), p.start)
+            window = max(lo, p.start - 8)
+            # "từ" (of "từ", "kể từ") must end the window, before its spaces: most windows do not
+            end = p.start
+            while end > window and text[end - 1].isspace():
+                end -= 1
+            before = pats["from"].search(text, window, p.start) if end < p.start and text.endswith("từ", window, end) else None
             start = before.start() if before else p.start
-            now = pats["until_now"].match(text, p.end, hi)
+            now = pats["until_now"].match(text, p.end, hi) if _until_word_follows(text, p.end, hi) else None
             if now:
                 out.append(Period(start, now.end(), p.start_date, ctx.published if p.start_date else None, "range", priority=4))
                 i += 1
@@ -623,6 +660,13 @@ def _extend_ranges(text: str, lo: int, hi: int, periods: list[Period], ctx: Cont
         out.append(p)
         i += 1
     return out
+
+
+def _until_word_follows(text: str, pos: int, hi: int) -> bool:
+    """Whether "đến", "tới" or "cho" follows the spaces at `pos`: "… đến nay" cannot be there otherwise."""
+    while pos < hi and text[pos].isspace():
+        pos += 1
+    return text.startswith(("đến", "tới", "cho"), pos)
 
 
 def published_date(published_at: datetime | None) -> date | None:

@@ -163,6 +163,18 @@ def _stops() -> frozenset[str]:
 
 
 @cache
+def _comp_after_firsts() -> tuple[str, ...]:
+    """First words of the comparators written after the number ("trở" of "trở lên")."""
+    return tuple(sorted({p.split(" ")[0] for p, (_, pos) in _comparators().items() if pos == "after"}))
+
+
+@cache
+def _stop_pair_firsts() -> frozenset[str]:
+    """First words of the two-word stop phrases ("so" of "so với"): only after one is the next word read."""
+    return frozenset(p.split(" ")[0] for p in _stops() if p.count(" ") == 1)
+
+
+@cache
 def _id_markers() -> frozenset[str]:
     return frozenset(_key(w) for w in word_list("qty_id_markers.txt"))
 
@@ -206,15 +218,25 @@ class _EndPattern:
     spaces. The regex tries every position of the text, so the phrase's last word is first checked
     with str.endswith: most windows before a number end in another word."""
 
-    def __init__(self, pattern: str, phrases, space: bool):
+    def __init__(self, pattern: str, phrases, space: bool, words: int | None = None):
         self.pattern = re.compile(pattern)
         self.space = space  # whether the pattern needs spaces after the phrase
         last = {p.lower().split(" ")[-1] for p in phrases}
         # a phrase with odd spacing has no plain last word: always run the regex
         self.last_words = None if any(not w or any(c.isspace() for c in w) for w in last) else tuple(sorted(last))
+        # how many words a match spans at most (the phrases' most, unless given)
+        self.words = None if self.last_words is None else words or max(len(p.split(" ")) for p in phrases)
 
     def search(self, text: str) -> re.Match | None:
-        return self.pattern.search(text) if self.may_match(text, 0, len(text)) else None
+        return self._search(text) if self.may_match(text, 0, len(text)) else None
+
+    def _search(self, text: str) -> re.Match | None:
+        """The pattern's search, from the first of the last `words` words of the text: a match ends the
+        text, so it starts no earlier."""
+        tokens = text.rsplit(None, self.words) if self.words else ()
+        if len(tokens) <= (self.words or 0):
+            return self.pattern.search(text)
+        return self.pattern.search(text, text.find(tokens[1], len(tokens[0])))
 
     def search_before(self, text: str, lo: int, pos: int, width: int = 40,
                       stripped: int | None = None) -> tuple[re.Match | None, int]:
@@ -223,7 +245,7 @@ class _EndPattern:
         start = max(lo, pos - width)
         if not self.may_match(text, start, pos, stripped):
             return None, start  # most windows: without slicing one
-        return self.pattern.search(text[start:pos]), start
+        return self._search(text[start:pos]), start
 
     def may_match(self, text: str, start: int, end: int, stripped: int | None = None) -> bool:
         """False when search(text[s:end]) finds nothing for any s >= start: the phrase's last word does
@@ -295,6 +317,7 @@ def _patterns() -> dict[str, re.Pattern]:
             rf"(?P<u>{_alternation(_prefix_units(), lower=True, left=word_open)})\s+"
             rf"(?:(?P<c>{_alternation(comps_age, lower=True)})\s+)?$",
             [*_prefix_units(), *comps_age], space=True,
+            words=max(len(p.split(" ")) for p in _prefix_units()) + max((len(p.split(" ")) for p in comps_age), default=0),
         ),  # low
         "range_link": re.compile(rf"\s*(?P<l>{_alternation(_range_links(), lower=True)})\s*(?=\d)"),  # low
         "unit": re.compile(rf"(?:\s*|-)(?P<u>{unit_alt})(?:/(?P<per>{unit_alt}))?(?:(?<=[^\w])|(?![\w]))"),
@@ -363,7 +386,7 @@ def _direction_before(low: str, lo: int, pos: int, stripped: int | None = None) 
 
 
 def _previous_words(text: str, lo: int, pos: int) -> list[str]:
-    """[last two words, last word] (lower case) right before `pos`, each starting the window or after a
+    r"""[last two words, last word] (lower case) right before `pos`, each starting the window or after a
     space or "(", followed by spaces only: what "(?:^|[\s(])(\w+(?:\s+\w+)?)\s+$" finds, letters only,
     read from the end of the window instead of trying that pattern at every position."""
     win = _window(text, lo, pos, 30)
@@ -405,7 +428,7 @@ def _counted_object(text: str, pos: int, hi: int) -> tuple[str | None, int]:
     m = pats["count"].match(text, pos, hi)
     if not m:
         return None, pos
-    nouns, stops = _count_nouns(), _stops()
+    nouns, stops, pair_firsts = _count_nouns(), _stops(), _stop_pair_firsts()
     head = m.group("c")
     start, end = m.start("c"), m.end()
     if nouns.get(head, False):
@@ -414,9 +437,10 @@ def _counted_object(text: str, pos: int, hi: int) -> tuple[str | None, int]:
             if not w or w.group(1).lower() in stops or not w.group(1).islower():
                 break
             # stop before a two-word stop phrase ("so với", "trở lên")
-            w2 = pats["word"].match(text, w.end(), hi)
-            if w2 and f"{w.group(1)} {w2.group(1)}".lower() in stops:
-                break
+            if w.group(1).lower() in pair_firsts:
+                w2 = pats["word"].match(text, w.end(), hi)
+                if w2 and f"{w.group(1)} {w2.group(1)}".lower() in stops:
+                    break
             end = w.end()
     # "7 phường, xã", "25 cuộc kiểm tra, giám sát, thanh tra": short coordinated nouns after commas
     while text.startswith(",", end):
@@ -548,14 +572,15 @@ def _following_phrase(text: str, pos: int, hi: int) -> str | None:
 
 def _following_phrase_span(text: str, pos: int, hi: int) -> tuple[str | None, int]:
     """The lower-case noun phrase right after `pos` and where it ends (`pos` when there is none)."""
-    pats, stops, words, end = _patterns(), _stops(), [], pos
+    pats, stops, pair_firsts, words, end = _patterns(), _stops(), _stop_pair_firsts(), [], pos
     for _ in range(6):
         w = pats["word"].match(text, end, hi)
         if not w or not w.group(1).islower() or w.group(1).lower() in stops:
             break
-        w2 = pats["word"].match(text, w.end(), hi)
-        if w2 and f"{w.group(1)} {w2.group(1)}".lower() in stops:
-            break
+        if w.group(1).lower() in pair_firsts:
+            w2 = pats["word"].match(text, w.end(), hi)
+            if w2 and f"{w.group(1)} {w2.group(1)}".lower() in stops:
+                break
         words.append(w.group(1))
         end = w.end()
     return " ".join(words) or None, end
@@ -818,12 +843,7 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
         shared = _shared_tail(text, low, lo, hi, end, claimed)
     if shared is None and unit is None and obj is None:
         # the label pattern backtracks over the whole clause, so run it only when a colon ends the text before
-        colon = False
-        if mult_text is None:
-            j = start
-            while j > lo and text[j - 1].isspace():
-                j -= 1
-            colon = j > lo and text[j - 1] == ":"
+        colon = mult_text is None and stripped > lo and text[stripped - 1] == ":"
         label = pats["colon_label"].search(text[lo:start]) if colon else None
         if label and pats["list_end"].match(text, end, hi):
             # "Cách ly tập trung tại bệnh viện: 266" — a statistic listed after its label
@@ -863,10 +883,16 @@ def _quantity_at(text: str, low: str, lo: int, hi: int, c: _Candidate, claimed: 
             return []  # a bare year next to a noun ("2020 thương hiệu" is rare; "Vinamilk 2020 …" is not)
     if prefix:
         comp_start, comparator, approx = prefix[1], prefix[2], False
-    else:
+    elif pats["comp_before"].may_match(low, max(lo, start - 40), start, stripped):
         comp_start, comparator, approx = _comparators_before(low, lo, start, stripped)
+    else:  # (what _comparators_before finds with no comparator before the number)
+        comp_start, comparator, approx = start, "=", False
     direction, dir_start = _direction_before(low, lo, comp_start, stripped if comp_start == start else None)
-    after = pats["comp_after"].match(low, q_end, hi)
+    # "trở lên" after the number: its first word must follow the spaces there
+    after_word = q_end
+    while after_word < hi and low[after_word].isspace():
+        after_word += 1
+    after = pats["comp_after"].match(low, q_end, hi) if low.startswith(_comp_after_firsts(), after_word) else None
     if after:
         comparator = _comparators()[_key(after.group("c"))][0]
     approx = approx or c.approx_words
@@ -966,8 +992,9 @@ def extract_quantity_facts(doc: Doc) -> dict[str, list[dict]]:
                 all_docs.extend([(s.index, d) for d in documents])
                 claimed += [(d.start, d.end) for d in documents]
             claimed += time_of_day_spans(text, lo, hi, low, first_digit)
-        found = _sentence_quantities(text, low, s, claimed, first_digit, starts.positions) if (
-            has_digit or not starts.present.isdisjoint(counting_words)) else []
+        numbers_in_words = not starts.present.isdisjoint(counting_words)
+        found = _sentence_quantities(text, low, s, claimed, first_digit, starts.positions if numbers_in_words else []) if (
+            has_digit or numbers_in_words) else []
         own = [p for p in periods if p.recurrence is None] if found and periods else []
         for q in found:
             period = _link_period(q, own, frame)
