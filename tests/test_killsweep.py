@@ -79,13 +79,16 @@ def sweep_corpus(folder: Path) -> Path:
     return folder
 
 
-def kill_run(mode: str, point: str, corpus: Path, root: Path, log: Path, cpu_workers: int = 1) -> int:
+def kill_run(mode: str, point: str, corpus: Path, root: Path, log: Path, cpu_workers: int = 1,
+             once: Path | None = None) -> int:
     """Run the driver with a kill point; returns its exit status (-9 when the failpoint killed it).
 
     With one CPU worker every stage runs in the flow process, so every kill point kills the run itself.
     """
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # embedded Prefect in the child
     env.update(NEWSFACTS_KILL_AT=point, NEWSFACTS_CPU_WORKERS=str(cpu_workers))
+    if once:
+        env["NEWSFACTS_KILL_ONCE"] = str(once)
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, str(DRIVER), mode, str(root), str(BATCH_SIZE), str(corpus)],
                                 cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -118,7 +121,7 @@ def killed(corpus, tmp_path_factory):
         futures[(mode, point)] = (root, log, pool.submit(kill_run, mode, point, corpus, root, log))
     root, log = base / "pool-worker", base / "pool-worker.log"
     futures[POOL_WORKER_POINT] = (root, log, flow_pool.submit(kill_run, "flow", POOL_WORKER_POINT[1], corpus, root,
-                                                              log, cpu_workers=2))
+                                                              log, cpu_workers=2, once=base / "pool-worker.killed"))
     yield futures
     flow_pool.shutdown(cancel_futures=True)
     bare_pool.shutdown(cancel_futures=True)
