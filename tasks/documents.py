@@ -148,6 +148,8 @@ def find_documents_in(text: str, lo: int, hi: int, low: str | None = None,
     if "/" in segment or "-" in segment:
         # a bare reference opens with its number: no need to look before the first digit
         matches += [("bare", m) for m in pats["bare"].finditer(text, first_digit, hi)]
+    if not matches:
+        return found
     for kind, m in sorted(matches, key=lambda km: (km[1].start(), km[0] != "named")):
         if any(m.start() < e and m.end() > s for s, e in taken):
             continue

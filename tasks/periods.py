@@ -679,13 +679,13 @@ def published_date(published_at: datetime | None) -> date | None:
 
 
 def find_periods_in(text: str, lo: int, hi: int, published: date | None, low: str | None = None,
-                    first_digit: int | None = None,
-                    starts: Starts | None = None) -> list[Period]:
+                    first_digit: int | None = None, starts: Starts | None = None) -> list[Period]:
     """Periods in text[lo:hi], resolved against the publication day.
 
     `low` is lower_view(text) when the caller already has it (one per document, not per sentence),
-    `first_digit` where the first digit of text[lo:hi] is (-1: there is none), when the caller has looked,
-    and `starts` what WordStarts.within(lo, hi) gives for a vocabulary holding scan_words().
+    `first_digit` where the first digit of text[lo:hi] is (-1: there is none), when the caller has looked;
+    `starts` what WordStarts.within(lo, hi) gives for a
+    vocabulary holding scan_words().
     """
     if first_digit is not None and first_digit < 0 and starts is not None and starts.present.isdisjoint(scan_words()):
         return []  # without digits, every period needs one of these words

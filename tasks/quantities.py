@@ -745,8 +745,8 @@ def _word_candidates(text: str, low: str, lo: int, hi: int, word_starts: list[in
 
 def _sentence_quantities(text: str, low: str, s: Sentence, claimed: list[tuple[int, int]],
                          first_digit: int, word_starts: list[int] | None = None) -> list[Quantity]:
-    """Quantities of sentence `s`; `first_digit` is where its first digit is (-1: none), and numbers
-    written in digits are looked for from there; `word_starts` (see _word_candidates) when known."""
+    """Quantities of sentence `s`; `first_digit` is where its first digit is (-1: none), `word_starts`
+    (see _word_candidates) when known."""
     lo, hi = s.start, s.end
     found: list[Quantity] = []
     candidates = _word_candidates(text, low, lo, hi, word_starts) if word_starts != [] else []
@@ -993,8 +993,9 @@ def extract_quantity_facts(doc: Doc) -> dict[str, list[dict]]:
                 claimed += [(d.start, d.end) for d in documents]
             claimed += time_of_day_spans(text, lo, hi, low, first_digit)
         numbers_in_words = not starts.present.isdisjoint(counting_words)
-        found = _sentence_quantities(text, low, s, claimed, first_digit, starts.positions if numbers_in_words else []) if (
-            has_digit or numbers_in_words) else []
+        found = _sentence_quantities(
+            text, low, s, claimed, first_digit, starts.positions if numbers_in_words else []
+        ) if has_digit or numbers_in_words else []
         own = [p for p in periods if p.recurrence is None] if found and periods else []
         for q in found:
             period = _link_period(q, own, frame)
