@@ -10,6 +10,7 @@ from datetime import date
 from tasks.fetch import FetchedBatch, read_input
 from tasks.model import Article, Reject, SourceItem
 from tasks.readers import read_item
+from tasks.settings import load_settings
 from tasks.pool import run_cpu_bound
 from tasks.stage import stage_task
 from warehouse.failpoints import checkpoint
@@ -51,6 +52,7 @@ def clean_batch(items: list[SourceItem], archive=None, since: date | None = None
                 until: date | None = None) -> CleanedBatch:
     """Articles of a batch of inputs. One bad input or record becomes a reject; the batch goes on."""
     out = CleanedBatch()
+    settings = load_settings()  # once per batch, not per input
     for item in items:
         checkpoint("clean.item")
         try:
@@ -60,7 +62,7 @@ def clean_batch(items: list[SourceItem], archive=None, since: date | None = None
                                       detail=repr(exc)))
             continue
         try:
-            results = read_item(item, data)
+            results = read_item(item, data, settings=settings)
         except Exception as exc:  # noqa: BLE001 - read_item should not raise; if it does, reject the input
             results = [Reject("clean", f"reader failed: {type(exc).__name__}: {exc}", item.source, item.uri,
                               item.location, detail=repr(exc))]

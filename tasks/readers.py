@@ -5,11 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import zlib
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
@@ -61,11 +59,6 @@ _HTML_TAG = re.compile(r"<(?:p|div|br|h[1-6]|figure|img|ul|ol|li|span|strong|em|
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 
 
-# The one setting the readers use. Building Settings from the environment costs more than reading a
-# short article, so read_item builds its default settings once per value of this variable.
-_INPUT_LIMIT_VARIABLE = "NEWSFACTS_MAX_INPUT_BYTES"
-
-
 class InputRejected(ValueError):
     """The whole input cannot be read; the message is the human reason."""
 
@@ -77,7 +70,7 @@ def read_item(
     item: SourceItem, data: bytes, columns: dict | None = None, settings: Settings | None = None
 ) -> list[Article | Reject]:
     """Articles (assembled) and Rejects read from one input; never raises."""
-    settings = settings or _default_settings(os.environ.get(_INPUT_LIMIT_VARIABLE))
+    settings = settings or load_settings()
     try:
         return _read(item, data, columns, settings, item.uri, depth=0)
     except InputRejected as exc:
@@ -86,12 +79,6 @@ def read_item(
         return [_reject(item, f"undecodable text: {exc}")]
     except Exception as exc:  # a reader bug must not stop the batch: the input becomes a reject
         return [_reject(item, f"unexpected error while reading the input ({type(exc).__name__})", detail=repr(exc))]
-
-
-@lru_cache(maxsize=8)
-def _default_settings(input_limit: str | None) -> Settings:
-    """load_settings(), cached by the value of NEWSFACTS_MAX_INPUT_BYTES (`input_limit` is only the cache key)."""
-    return load_settings()
 
 
 def _reject(item: SourceItem, reason: str, uri: str | None = None, detail: str | None = None) -> Reject:

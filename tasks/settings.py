@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,10 +56,22 @@ def _coerce(value: str, like):
 
 def load_settings(**overrides) -> Settings:
     """Defaults, then NEWSFACTS_* environment variables, then explicit overrides (None is ignored)."""
+    base = _from_environment(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("NEWSFACTS_"))),
+                             os.environ.get("XDG_CACHE_HOME"), os.environ.get("HOME"))
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return replace(base, **overrides) if overrides else base
+
+
+@lru_cache(maxsize=32)
+def _from_environment(variables: tuple[tuple[str, str], ...], *default_inputs: str | None) -> Settings:
+    """Settings from NEWSFACTS_* `variables`, built once per distinct environment: stage code asks for
+    its settings per input, and building them costs more than reading a short article. The other
+    environment values the defaults read (`default_inputs`) are part of the cache key."""
     base = Settings()
+    given = dict(variables)
     env = {
-        f.name: _coerce(os.environ[f"NEWSFACTS_{f.name.upper()}"], getattr(base, f.name))
+        f.name: _coerce(given[f"NEWSFACTS_{f.name.upper()}"], getattr(base, f.name))
         for f in fields(Settings)
-        if f"NEWSFACTS_{f.name.upper()}" in os.environ
+        if f"NEWSFACTS_{f.name.upper()}" in given
     }
-    return replace(base, **env, **{k: v for k, v in overrides.items() if v is not None})
+    return replace(base, **env)
