@@ -164,6 +164,7 @@ def extract_task(cleaned: CleanedBatch, run_id: str, batch_no: int, batch_count:
     """Extracts a cleaned batch; earlier rejects and skips travel on with it to load."""
     started = time.perf_counter()
     out = run_cpu_bound(extract_packed, cleaned.packed, run_id, worth_a_process=bool(cleaned.packed_count))
+    cleaned.packed = b""  # consumed; see load_task on why a stage lets go of its input's payload
     out.rejects[:0], out.skipped = cleaned.rejects, cleaned.skipped
     out.seconds = cleaned.seconds + (time.perf_counter() - started,)
     return out
