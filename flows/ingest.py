@@ -19,12 +19,12 @@ from prefect.context import FlowRunContext
 from prefect.utilities.annotations import opaque
 
 from flows.report import markdown_report
-from tasks.clean import clean_task
-from tasks.extract import ExtractedBatch, extract_task, extractor_versions
-from tasks.fetch import Discovery, discover_task, fetch_task
+from flows.stages import clean_task, discover_task, extract_task, fetch_task, load_task
+from tasks.extract import ExtractedBatch, extractor_versions
+from tasks.fetch import Discovery
 from tasks.model import SourceItem
 from tasks.sources import display_name
-from tasks.load import LoadResult, load_task, open_warehouse
+from tasks.load import LoadResult, open_warehouse
 from tasks.settings import PIPELINE_VERSION, PROJECT_ROOT, load_settings
 from warehouse.failpoints import checkpoint
 from warehouse.store import Warehouse

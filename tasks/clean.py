@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import pickle
-import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from tasks.fetch import FetchedBatch, read_input
+from tasks.fetch import read_input
 from tasks.model import Article, Reject, SourceItem
 from tasks.readers import read_item
 from tasks.settings import load_settings
-from tasks.pool import run_cpu_bound
-from tasks.stage import stage_task
 from warehouse.failpoints import checkpoint
 
 
@@ -82,14 +79,3 @@ def clean_in_worker(items: list[SourceItem], warehouse: str, since: date | None,
     from tasks.archive import Archive
 
     return clean_batch(items, Archive(warehouse), since, until).pack()
-
-
-@stage_task("clean")
-def clean_task(fetched: FetchedBatch, warehouse: str, since: date | None, until: date | None,
-               batch_no: int, batch_count: int) -> CleanedBatch:
-    """Cleans a fetched batch; the fetch stage's rejects and skips travel on with it to load."""
-    started = time.perf_counter()
-    out = run_cpu_bound(clean_in_worker, fetched.items, warehouse, since, until, worth_a_process=bool(fetched.items))
-    out.rejects[:0], out.skipped[:0] = fetched.rejects, fetched.skipped
-    out.seconds = fetched.seconds + (time.perf_counter() - started,)
-    return out

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import importlib
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 
 import pyarrow as pa
 
-from tasks.clean import CleanedBatch, unpack_articles
+from tasks.clean import unpack_articles
 from tasks.model import Article, Doc, Paragraph, Reject
 from tasks.sentences import split_sentences
 from tasks.settings import PIPELINE_VERSION
-from tasks.pool import run_cpu_bound
-from tasks.stage import stage_task
 from tasks.textnorm import find_abbreviations
 from warehouse.failpoints import checkpoint
 from warehouse.tables import TABLES
@@ -157,14 +154,3 @@ def extract_batch(articles: list[Article], run_id: str) -> ExtractedBatch:
 def extract_packed(packed: bytes, run_id: str) -> ExtractedBatch:
     """extract_batch over a clean task's packed articles, its rows as Arrow tables (what a worker returns)."""
     return extract_batch(unpack_articles(packed), run_id).as_arrow()
-
-
-@stage_task("extract")
-def extract_task(cleaned: CleanedBatch, run_id: str, batch_no: int, batch_count: int) -> ExtractedBatch:
-    """Extracts a cleaned batch; earlier rejects and skips travel on with it to load."""
-    started = time.perf_counter()
-    out = run_cpu_bound(extract_packed, cleaned.packed, run_id, worth_a_process=bool(cleaned.packed_count))
-    cleaned.packed = b""  # consumed; see load_task on why a stage lets go of its input's payload
-    out.rejects[:0], out.skipped = cleaned.rejects, cleaned.skipped
-    out.seconds = cleaned.seconds + (time.perf_counter() - started,)
-    return out

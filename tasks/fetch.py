@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable
@@ -15,7 +14,6 @@ from tasks.model import Reject, SourceItem
 from tasks.settings import Settings
 from tasks.sources import classify
 from tasks.web import config_reference, fetch_web_sources
-from tasks.stage import stage_task
 from warehouse.failpoints import checkpoint
 
 # Files a folder walk treats as articles; anything else is counted as skipped with its reason.
@@ -198,20 +196,3 @@ def fingerprint_batch(items: list[SourceItem], inputs_seen: dict[str, str], arch
         batch.items.append(SourceItem(item.source, item.uri, item.location, item.size, item.fetched_at,
                                       item.content_type, item.format_hint, {**item.meta, "input_hash": digest}))
     return batch
-
-
-@stage_task("fetch", run_name="fetch[discover]")
-def discover_task(sources: list[str], settings: Settings, warehouse: str,
-                  known_pages: dict[str, str] | None = None) -> Discovery:
-    return discover(sources, settings, warehouse, known_pages)
-
-
-@stage_task("fetch")
-def fetch_task(items: list[SourceItem], inputs_seen: dict[str, str], warehouse: str,
-               batch_no: int, batch_count: int) -> FetchedBatch:
-    from tasks.archive import Archive
-
-    started = time.perf_counter()
-    out = fingerprint_batch(items, inputs_seen, Archive(warehouse))
-    out.seconds = (time.perf_counter() - started,)
-    return out

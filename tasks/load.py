@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -10,7 +9,6 @@ import pyarrow.compute as pc
 
 from tasks.extract import ExtractedBatch
 from tasks.model import Reject
-from tasks.stage import stage_task
 from warehouse.failpoints import checkpoint
 from warehouse.store import Warehouse, reject_row
 
@@ -75,16 +73,3 @@ def open_warehouse(root: str) -> Warehouse:
     if root not in _warehouses:
         _warehouses[root] = Warehouse(root)
     return _warehouses[root]
-
-
-@stage_task("load")
-def load_task(warehouse: str, extracted: ExtractedBatch, run_id: str, batch_no: int, batch_count: int) -> LoadResult:
-    started = time.perf_counter()
-    out = load_batch(open_warehouse(warehouse), extracted, run_id, f"b{batch_no:04d}")
-    # Committed, so the rows are let go now. Prefect 3.9's futures sit in reference cycles (a future
-    # and its done-callback), which only a full garbage collection frees, and Python rarely runs one:
-    # every batch's payload would stay in memory, about 12 MB per 1k articles, until the run ends.
-    # A retry re-runs only a failed stage, which still has its input, so nothing needs it again.
-    extracted.rows = {}
-    out.seconds = extracted.seconds + (time.perf_counter() - started,)
-    return out

@@ -10,6 +10,7 @@ import re
 import threading
 import time
 import uuid
+from typing import NamedTuple
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -28,9 +29,21 @@ from warehouse.tables import APPEND_TABLES, ARTICLE_TABLES, TABLES
 
 STAGING = "_staging"
 MANIFEST = "MANIFEST.json"
-LEDGER_COLUMNS = ["article_id", "content_hash", "input_uri", "input_hash", "run_id", "batch_id",
-                  "pipeline_version", "extractor_versions", "published_at"]
-LEDGER_FIELDS = LEDGER_COLUMNS + ["source", "year", "month"]
+
+
+class LedgerEntry(NamedTuple):
+    """What a commit needs to know of an article already in the warehouse (one per article: kept small)."""
+
+    content_hash: str
+    extractor_versions: str
+    run_id: str
+    batch_id: str
+    input_uri: str
+    partition: str  # its folder: source=…/year=…/month=…
+
+
+LEDGER_FIELDS = ["article_id", "content_hash", "extractor_versions", "run_id", "batch_id", "input_uri",
+                 "source", "year", "month"]
 # What a commit needs of each incoming article to decide its fate and partition.
 _DECISION_COLUMNS = ["article_id", "content_hash", "extractor_versions", "uri", "source_name", "raw_location",
                      "published_at", "fetched_at"]
@@ -70,7 +83,7 @@ class Warehouse:
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
         self.fs.create_dir(self.base, recursive=True)
         self._file_cache: dict[tuple, tuple[int, int, pa.Table]] = {}
-        self._ledger: dict[str, dict] = {}
+        self._ledger: dict[str, LedgerEntry] = {}
         self._ledger_files: dict[str, tuple[tuple[int, int], list[str]]] = {}  # path -> (stamp, article ids)
 
     # ---- paths -----------------------------------------------------------------------------
@@ -184,11 +197,13 @@ class Warehouse:
         """Rows of a table from the Parquet footers only (no data read)."""
         return sum(pq.ParquetFile(self.fs.open_input_file(i.path)).metadata.num_rows for i in self._table_files(name))
 
-    def ledger(self) -> dict[str, dict]:
-        """article_id -> ledger fields of the committed article rows (plus its partition).
+    def ledger(self) -> dict[str, LedgerEntry]:
+        """article_id -> what a commit needs to know of each committed article.
 
         Kept up to date incrementally: only part files added or rewritten since the last call are
-        read, so the commits of a run do not re-read the whole table each time.
+        read, so the commits of a run do not re-read the whole table each time. Values repeated
+        down a file (versions, run, batch, partition) are shared, not copied per article: at 100k
+        articles the ledger is the flow process's largest structure.
         """
         files = {i.path: i for i in self._table_files("articles")}
         for path in set(self._ledger_files) - set(files):
@@ -198,10 +213,17 @@ class Warehouse:
             if path in self._ledger_files and self._ledger_files[path][0] == stamp:
                 continue
             self._forget_ledger_file(path)
-            rows = self._read_file(info, LEDGER_FIELDS).to_pylist()
+            columns = self._read_file(info, LEDGER_FIELDS).to_pydict()
             self._file_cache.pop((path, tuple(LEDGER_FIELDS)), None)  # the ledger holds these rows already
-            self._ledger.update((r["article_id"], r) for r in rows)
-            self._ledger_files[path] = (stamp, [r["article_id"] for r in rows])
+            one_copy: dict[str, str] = {}
+            share = lambda value: one_copy.setdefault(value, value)  # noqa: E731
+            ids = columns["article_id"]
+            for i, aid in enumerate(ids):
+                self._ledger[aid] = LedgerEntry(
+                    columns["content_hash"][i], share(columns["extractor_versions"][i]), share(columns["run_id"][i]),
+                    share(columns["batch_id"][i]), columns["input_uri"][i],
+                    share(f"source={columns['source'][i]}/year={columns['year'][i]}/month={columns['month'][i]}"))
+            self._ledger_files[path] = (stamp, ids)
         return dict(self._ledger)
 
     def _forget_ledger_file(self, path: str) -> None:
@@ -277,16 +299,16 @@ class Warehouse:
                     continue
                 if old is None:
                     result.new.append(aid)
-                elif old["content_hash"] == art["content_hash"] and old["extractor_versions"] == art["extractor_versions"]:
+                elif old.content_hash == art["content_hash"] and old.extractor_versions == art["extractor_versions"]:
                     result.unchanged.append(aid)
                     continue
-                elif old["run_id"] == run_id:
+                elif old.run_id == run_id:
                     result.duplicates.append(
-                        (aid, f"same article id as {old['input_uri']} (same canonical URL) but different text"))
+                        (aid, f"same article id as {old.input_uri} (same canonical URL) but different text"))
                     continue
                 else:
                     result.changed.append(aid)
-                    old_locations[(old["batch_id"], _partition_dir(old))].add(aid)
+                    old_locations[(old.batch_id, old.partition)].add(aid)
                 keep[aid] = index
 
             stage_dir = self.path(STAGING, batch_id)
@@ -426,10 +448,6 @@ def _partition_of(article: dict) -> str:
     if when.tzinfo is not None:
         when = when.astimezone(_VN)
     return f"source={source_slug(article.get('source_name') or 'source')}/year={when.year}/month={when.month}"
-
-
-def _partition_dir(ledger_row: dict) -> str:
-    return f"source={ledger_row['source']}/year={ledger_row['year']}/month={ledger_row['month']}"
 
 
 def _empty(table: Table, columns: list[str] | None) -> pa.Table:
