@@ -23,3 +23,18 @@ def test_work_runs_in_as_many_worker_processes_as_cpu_workers_says(monkeypatch):
     monkeypatch.setenv("NEWSFACTS_CPU_WORKERS", "3")
     pids = {pool.run_cpu_bound(_pid) for _ in range(12)}
     assert pool._pool_size == 3 and os.getpid() not in pids
+
+
+def _worker_state() -> tuple[bool, int]:
+    """In a worker: whether pandas got imported, after an Arrow conversion of Python rows."""
+    import sys
+
+    from tasks.extract import ExtractedBatch
+
+    batch = ExtractedBatch(rows={"periods": [{"article_id": "a", "start_date": None}]}).as_arrow()
+    return "pandas" in sys.modules, batch.rows["periods"].num_rows
+
+
+def test_workers_convert_rows_to_arrow_without_importing_pandas(monkeypatch):
+    monkeypatch.setenv("NEWSFACTS_CPU_WORKERS", "2")
+    assert pool.run_cpu_bound(_worker_state) == (False, 1)
