@@ -109,14 +109,14 @@ def run_flow(corpus: BuiltCorpus, warehouse: Path, batch_size: int, name: str = 
     `cpu_workers`: processes of the CPU pool for this run (threads) or Dask workers (dask); default
     the configured `cpu_workers` (the core count).
     """
-    from flows.runners import flow_with_runner
+    from flows.runners import embedded_run_settings, flow_with_runner
 
     saved = os.environ.get(CPU_WORKERS_VARIABLE)  # before flow_with_runner, which sets it for threads
     workers = cpu_workers or load_settings().cpu_workers
     flow = flow_with_runner(kind, workers)
     os.environ[CPU_WORKERS_VARIABLE] = str(workers)
     try:
-        with Monitor() as monitor:
+        with embedded_run_settings(), Monitor() as monitor:
             summary = flow(sources=[str(corpus.root)], warehouse=str(warehouse), batch_size=batch_size)
     finally:
         if saved is None:

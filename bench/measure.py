@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import platform
 import resource
@@ -47,6 +49,16 @@ def _cpu_seconds(proc: psutil.Process) -> float:
 
 
 PSS_EVERY = 5
+
+
+def release_freed_memory() -> None:
+    """Before a measured phase: collect garbage and hand freed heap pages back to the system (glibc
+    only), so that a phase's peak RSS does not carry what the previous phase left in the allocator."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 class Monitor:
@@ -98,6 +110,7 @@ class Monitor:
             self._sample()
 
     def __enter__(self) -> "Monitor":
+        release_freed_memory()
         self._started = False
         self.usage.start_rss_mb = self._me.memory_info().rss / 2**20
         self._sample()  # processes alive now count from their current CPU time

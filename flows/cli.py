@@ -49,7 +49,7 @@ def run(
     from prefect import tags as prefect_tags
 
     from flows import ingest as ingest_module
-    from flows.runners import flow_with_runner
+    from flows.runners import embedded_run_settings, flow_with_runner
 
     flow = flow_with_runner(task_runner, workers, dask_address)
     with Progress(TextColumn("[bold]ingest"), BarColumn(), TextColumn("{task.completed}/{task.total} batches"),
@@ -57,7 +57,7 @@ def run(
         bar = progress.add_task("ingest", total=None)
         ingest_module.batch_listeners.append(lambda done, total: progress.update(bar, completed=done, total=total))
         try:
-            with prefect_tags(*source_tags(sources or [])):
+            with prefect_tags(*source_tags(sources or [])), embedded_run_settings():
                 summary = flow(sources=sources or None, warehouse=_warehouse(warehouse), batch_size=batch_size,
                                full_refresh=full_refresh, since=_date(since), until=_date(until))
         except Exception as exc:  # noqa: BLE001 - the CLI reports a failed run and exits non-zero

@@ -179,9 +179,10 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
     totals = RunTotals()
     wh.write_run(_run_row(run_id, "running", started, sources, wh, 0, totals))
 
+    hand = batch_handoff()
     t0 = time.perf_counter()
     seen = inputs_seen(wh, full_refresh or reprocess)
-    found = stale_inputs(wh) if reprocess else discover_task(sources, settings, settings.warehouse, seen)
+    found = stale_inputs(wh) if reprocess else discover_task(sources, settings, settings.warehouse, hand(seen))
     totals.seconds["fetch"] += time.perf_counter() - t0
     totals.discovered = found.discovered
     totals.skipped += len(found.skipped)
@@ -196,7 +197,6 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
         discovered = ExtractedBatch(rows={"fetches": found.fetch_rows}, rejects=found.rejects)
         _add_batch(load_task(settings.warehouse, discovered, run_id, batch_no=0, batch_count=count), totals)
 
-    hand = batch_handoff()
     pending: deque = deque()
     for no, batch in enumerate(batches, start=1):
         subset = {i.uri: seen[i.uri] for i in batch if i.uri in seen}

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from prefect import Flow
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
 from flows.ingest import ingest
+
+
+@contextmanager
+def embedded_run_settings():
+    """Prefect settings for flow runs made in this process.
+
+    With the embedded API (no PREFECT_API_URL) flow run heartbeats are off: they tell a server that
+    a run is still alive, but the embedded server lives and dies with this process, and the end of
+    every run waited up to a second for the heartbeat thread to wake from its sleep (the largest
+    fixed cost of a no-op rerun). Against a real server they stay on.
+    """
+    if PREFECT_API_URL.value():
+        yield
+        return
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def flow_with_runner(kind: str = "threads", workers: int | None = None, dask_address: str | None = None) -> Flow:

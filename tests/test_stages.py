@@ -64,3 +64,14 @@ def test_a_failed_load_keeps_its_rows_for_the_retry(fetched, monkeypatch):
 
     retried = stages.load_task.fn(warehouse, extracted, "run-1", batch_no=1, batch_count=1)  # Prefect's retry
     assert retried.new == cleaned.packed_count
+
+
+def test_embedded_runs_send_no_heartbeats_but_server_runs_do():
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    from flows.runners import embedded_run_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: None}), embedded_run_settings():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}), embedded_run_settings():
+        assert get_current_settings().flows.heartbeat_frequency == 180

@@ -83,6 +83,7 @@ class Warehouse:
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
         self.fs.create_dir(self.base, recursive=True)
         self._file_cache: dict[tuple, tuple[int, int, pa.Table]] = {}
+        self._row_counts: dict[tuple[str, int, int], int] = {}  # (path, size, mtime) -> rows in its footer
         self._ledger: dict[str, LedgerEntry] = {}
         self._ledger_files: dict[str, tuple[tuple[int, int], list[str]]] = {}  # path -> (stamp, article ids)
 
@@ -194,8 +195,15 @@ class Warehouse:
         return pa.concat_tables(parts, promote_options="default")
 
     def count_rows(self, name: str) -> int:
-        """Rows of a table from the Parquet footers only (no data read)."""
-        return sum(pq.ParquetFile(self.fs.open_input_file(i.path)).metadata.num_rows for i in self._table_files(name))
+        """Rows of a table from the Parquet footers only (no data read); a file's footer is read once."""
+        total = 0
+        for info in self._table_files(name):
+            key = (info.path, info.size, info.mtime_ns or 0)
+            if key not in self._row_counts:
+                with self.fs.open_input_file(info.path) as f:
+                    self._row_counts[key] = pq.ParquetFile(f).metadata.num_rows
+            total += self._row_counts[key]
+        return total
 
     def ledger(self) -> dict[str, LedgerEntry]:
         """article_id -> what a commit needs to know of each committed article.
