@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -212,10 +214,18 @@ def peer_comparison(root: Path, sentences_wanted: int = 200, repeats: int = 3) -
 # ---------------------------------------------------------------- one size, all sizes
 
 
+def in_own_process(fn, /, *args):
+    """fn(*args) in a fresh child process. The bare loop and the peer comparison run the extractors
+    in-process: their lexicons, caches and heap would stay behind in this process and be counted in
+    the peak RSS of the flow runs measured after them (at 100k about 200 MB)."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as child:
+        return child.submit(fn, *args).result()
+
+
 def measure_size(size: int, source: Path, workdir: Path, batch_size: int, scaling: bool, dask: bool) -> dict:
     """Every measurement at one corpus size; each run writes into its own fresh warehouse."""
     corpus = build_corpus(source, size, workdir / f"corpus-{size}")
-    phases = [run_bare(corpus, workdir / f"wh-bare-{size}", batch_size)]
+    phases = [in_own_process(run_bare, corpus, workdir / f"wh-bare-{size}", batch_size)]
     orchestrated = run_flow(corpus, workdir / f"wh-flow-{size}", batch_size)
     phases.append(orchestrated)
     phases.append(run_flow(corpus, workdir / f"wh-flow-{size}", batch_size, "no-op rerun"))
@@ -265,7 +275,7 @@ def run_benchmark(sizes: list[int], source: Path | None = None, out: Path | None
         results = {"started_at": started.isoformat(timespec="seconds"), "machine": machine_info(),
                    "settings": {k: v for k, v in asdict(load_settings()).items() if not k.startswith("http_")},
                    "code_state": code_state(), "source": str(source), "batch_size": batch_size,
-                   "peer": peer_comparison(source, peer_sentences)}  # first: no Prefect threads running yet
+                   "peer": in_own_process(peer_comparison, source, peer_sentences)}
         results["warm_up"], results["sizes"] = warm_up(source, workdir, batch_size), []
         for i, size in enumerate(sorted(sizes)):
             results["sizes"].append(measure_size(size, source, workdir, batch_size, scaling and i == 0, dask))

@@ -21,8 +21,8 @@ class _WithoutPandas(importlib.abc.MetaPathFinder):
     """Tells a worker's importers that pandas is not installed.
 
     pyarrow imports pandas the first time it converts a Python list, only to ask whether the list
-    is a pandas object; the stage functions never hand it one. That question costs each worker
-    about 40 MB, which on a 2-core machine is worth more than the answer."""
+    is a pandas object. The stage functions never hand it one, and the import would cost each
+    worker about 40 MB for the whole run."""
 
     def find_spec(self, name, path=None, target=None):
         if name == "pandas" or name.startswith("pandas."):

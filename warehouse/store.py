@@ -10,10 +10,10 @@ import re
 import threading
 import time
 import uuid
-from typing import NamedTuple
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 from hashlib import sha256
 from zoneinfo import ZoneInfo
 
