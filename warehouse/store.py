@@ -83,7 +83,7 @@ class Warehouse:
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
         self.fs.create_dir(self.base, recursive=True)
         self._file_cache: dict[tuple, tuple[int, int, pa.Table]] = {}
-        self._row_counts: dict[tuple[str, int, int], int] = {}  # (path, size, mtime) -> rows in its footer
+        self._row_counts: dict[str, tuple[int, int, int]] = {}  # path -> (size, mtime, rows in its footer)
         self._ledger: dict[str, LedgerEntry] = {}
         self._ledger_files: dict[str, tuple[tuple[int, int], list[str]]] = {}  # path -> (stamp, article ids)
 
@@ -198,11 +198,12 @@ class Warehouse:
         """Rows of a table from the Parquet footers only (no data read); a file's footer is read once."""
         total = 0
         for info in self._table_files(name):
-            key = (info.path, info.size, info.mtime_ns or 0)
-            if key not in self._row_counts:
+            stamp = (info.size, info.mtime_ns or 0)
+            cached = self._row_counts.get(info.path)
+            if cached is None or cached[:2] != stamp:
                 with self.fs.open_input_file(info.path) as f:
-                    self._row_counts[key] = pq.ParquetFile(f).metadata.num_rows
-            total += self._row_counts[key]
+                    self._row_counts[info.path] = cached = (*stamp, pq.ParquetFile(f).metadata.num_rows)
+            total += cached[2]
         return total
 
     def ledger(self) -> dict[str, LedgerEntry]:
@@ -230,7 +231,7 @@ class Warehouse:
                 self._ledger[aid] = LedgerEntry(
                     columns["content_hash"][i], share(columns["extractor_versions"][i]), share(columns["run_id"][i]),
                     share(columns["batch_id"][i]), columns["input_uri"][i],
-                    share(f"source={columns['source'][i]}/year={columns['year'][i]}/month={columns['month'][i]}"))
+                    share(_partition_dir(columns["source"][i], columns["year"][i], columns["month"][i])))
             self._ledger_files[path] = (stamp, ids)
         return dict(self._ledger)
 
@@ -455,7 +456,11 @@ def _partition_of(article: dict) -> str:
     when = article.get("published_at") or article.get("fetched_at") or datetime.now(timezone.utc)
     if when.tzinfo is not None:
         when = when.astimezone(_VN)
-    return f"source={source_slug(article.get('source_name') or 'source')}/year={when.year}/month={when.month}"
+    return _partition_dir(source_slug(article.get("source_name") or "source"), when.year, when.month)
+
+
+def _partition_dir(source: str, year: int, month: int) -> str:
+    return f"source={source}/year={year}/month={month}"
 
 
 def _empty(table: Table, columns: list[str] | None) -> pa.Table:
