@@ -37,6 +37,9 @@ def start_driver(mode: str, root: Path, sources: list[Path], log: Path, batch_si
                  barrier: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in {"PREFECT_API_URL", "NEWSFACTS_KILL_AT"}}
     env["NEWSFACTS_CPU_WORKERS"] = "1"
+    # Each process its own embedded Prefect database: two servers writing one SQLite file can hold one
+    # flow run back until the other has finished, and then the runs under test do not overlap.
+    env["PREFECT_HOME"] = str(log.with_suffix(".prefect"))
     if barrier:
         env[START_BARRIER] = barrier
     return subprocess.Popen([sys.executable, str(DRIVER), mode, str(root), str(batch_size), *map(str, sources)],
