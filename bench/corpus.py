@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.settings import PROJECT_ROOT
+from tasks.settings import PROJECT_ROOT, SHARED_CORPUS_DIR
 
-SHARED_CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "dantri-unc"
+SHARED_CORPUS = SHARED_CORPUS_DIR / "dantri-unc"
 FALLBACK_SOURCE = PROJECT_ROOT / "tests" / "fixtures" / "articles"
 TEMPLATE_SUFFIXES = {".txt", ".html", ".htm"}
 FILES_PER_FOLDER = 500  # a realistic dump spreads files over folders; one huge folder is not what we measure

@@ -5,7 +5,9 @@ columns that differ from run to run (run ids, load times, extractor names and ve
 rows and writes one Parquet file per table; `compare` lists, per table, the rows only one side has.
 
     python -m bench.golden snapshot WAREHOUSE OUT_DIR
-    python -m bench.golden compare BEFORE_DIR AFTER_DIR
+    python -m bench.golden compare BEFORE_DIR AFTER_DIR [--ignore COLUMN,...]
+
+`--ignore` leaves out columns one side does not have (a column added on purpose).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pyarrow.parquet as pq
 VOLATILE = {
     "run_id", "loaded_at", "fetched_at", "batch_id", "rejected_at", "extractor", "extractor_version",
     "extractor_versions", "pipeline_version",
+    # Partition folders: an undated article is filed under its fetch date, which is the day of the run.
+    "year", "month",
 }
 # Tables that describe runs, not articles.
 RUN_TABLES = {"runs", "fetches"}
@@ -64,14 +68,14 @@ def snapshot(warehouse: Path, out: Path) -> dict[str, int]:
     return counts
 
 
-def compare(before: Path, after: Path, show: int = 5) -> int:
+def compare(before: Path, after: Path, show: int = 5, ignore: frozenset[str] = frozenset()) -> int:
     """Prints the differing rows per table; returns the number of tables that differ."""
     differing = 0
     names = sorted({p.stem for p in before.glob("*.parquet")} | {p.stem for p in after.glob("*.parquet")})
     for name in names:
         a = pq.read_table(before / f"{name}.parquet").to_pylist() if (before / f"{name}.parquet").exists() else []
         b = pq.read_table(after / f"{name}.parquet").to_pylist() if (after / f"{name}.parquet").exists() else []
-        key = lambda row: tuple(sorted((k, repr(v)) for k, v in row.items()))  # noqa: E731
+        key = lambda row: tuple(sorted((k, repr(v)) for k, v in row.items() if k not in ignore))  # noqa: E731
         only_a = sorted(set(map(key, a)) - set(map(key, b)))
         only_b = sorted(set(map(key, b)) - set(map(key, a)))
         status = "IDENTICAL" if not only_a and not only_b else "DIFFERS"
@@ -80,7 +84,7 @@ def compare(before: Path, after: Path, show: int = 5) -> int:
             differing += 1
             for tag, rows in (("-", only_a), ("+", only_b)):
                 for row in rows[:show]:
-                    print(f"   {tag} {dict(row)}")
+                    print(f"   {tag} {str(dict(row))[:400]}")
     return differing
 
 
@@ -89,8 +93,9 @@ def main(argv: list[str]) -> int:
         for name, rows in snapshot(Path(argv[1]), Path(argv[2])).items():
             print(f"{name:12s} {rows:7d} rows")
         return 0
-    if len(argv) == 3 and argv[0] == "compare":
-        return 1 if compare(Path(argv[1]), Path(argv[2])) else 0
+    if len(argv) in (3, 5) and argv[0] == "compare" and (len(argv) == 3 or argv[3] == "--ignore"):
+        ignore = frozenset(argv[4].split(",")) if len(argv) == 5 else frozenset()
+        return 1 if compare(Path(argv[1]), Path(argv[2]), ignore=ignore) else 0
     print(__doc__, file=sys.stderr)
     return 2
 

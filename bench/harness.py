@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import tasks  # noqa: F401  (offline Prefect defaults before prefect is imported)
+import tasks.prefect_edge  # noqa: F401  (offline Prefect defaults before prefect is imported)
 from bench.corpus import BuiltCorpus, build_corpus, default_source
 from bench.measure import Monitor, Usage, machine_info, max_rss_mb
 from tasks.settings import PROJECT_ROOT, load_settings
@@ -65,10 +65,10 @@ class Phase:
 def run_bare(corpus: BuiltCorpus, warehouse: Path, batch_size: int) -> Phase:
     """The stage functions in a plain loop, batch by batch, writing the same tables as the flow."""
     from flows.ingest import inputs_seen
-    from tasks.clean import clean_batch
-    from tasks.extract import extract_batch
-    from tasks.fetch import discover, fingerprint_batch
-    from tasks.load import load_batch
+    from tasks.clean.batch import clean_batch
+    from tasks.extract.batch import extract_batch
+    from tasks.fetch.discover import discover, fingerprint_batch
+    from tasks.load.batch import load_batch
     from warehouse.store import Warehouse
 
     settings = load_settings(warehouse=str(warehouse), batch_size=batch_size)
@@ -146,9 +146,9 @@ def warm_up(source: Path, workdir: Path, batch_size: int) -> dict:
 
 def sample_articles(root: Path, sentences_wanted: int) -> tuple[list, list[str]]:
     """The first articles of a corpus holding at least `sentences_wanted` sentences, and those sentences."""
-    from tasks.clean import clean_batch
-    from tasks.extract import doc_from_article
-    from tasks.fetch import discover
+    from tasks.clean.batch import clean_batch
+    from tasks.extract.batch import doc_from_article
+    from tasks.fetch.discover import discover
 
     items = discover([str(root)], load_settings(), load_settings().warehouse).items
     chosen, sentences = [], []
@@ -166,8 +166,8 @@ def sample_articles(root: Path, sentences_wanted: int) -> tuple[list, list[str]]
 
 def peer_comparison(root: Path, sentences_wanted: int = 200, repeats: int = 3) -> dict:
     """Our clean+extract and underthesea's NER on the same articles' sentences: throughput of each."""
-    from tasks.clean import clean_batch
-    from tasks.extract import extract_batch
+    from tasks.clean.batch import clean_batch
+    from tasks.extract.batch import extract_batch
 
     items, sentences = sample_articles(root, sentences_wanted)
     # One untimed pass first: lexicons, extractors and per-process caches load once per process in a
@@ -197,7 +197,7 @@ def peer_comparison(root: Path, sentences_wanted: int = 200, repeats: int = 3) -
     return {
         "sample_articles": len(items), "sample_sentences_ours": ours_sentences, "sample_sentences_peer": len(sample),
         "sentences_per_article": round(per_article, 2),
-        "ours": {"what": "tasks.clean.clean_batch + tasks.extract.extract_batch", "seconds": round(ours_s, 4),
+        "ours": {"what": "tasks.clean.batch.clean_batch + tasks.extract.batch.extract_batch", "seconds": round(ours_s, 4),
                  "cpu_seconds": round(ours_cpu, 4),
                  "sentences_per_s": round(ours_sps, 1), "articles_per_s": round(len(items) / ours_s, 2)},
         "underthesea": {"what": "underthesea.ner per sentence", "model_load_s": round(load_s, 3),
@@ -302,7 +302,7 @@ def code_state() -> dict:
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    from tasks.extract import extractor_versions
+    from tasks.extract.batch import extractor_versions
 
     dirty = [line[3:] for line in git("status", "--porcelain").splitlines()]
     return {"commit": git("rev-parse", "--short", "HEAD"), "files_changed_since_commit": len(dirty),

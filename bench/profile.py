@@ -15,9 +15,9 @@ def profile_bare(size: int, out: Path, source: Path | None = None) -> Path:
     """Run the bare stage loop over `size` articles under pyinstrument; return the text report's path."""
     from pyinstrument import Profiler
 
-    from tasks.extract import extractors
+    from tasks.extract.registry import warm_up
 
-    extractors()  # imports and lexicon loads are a one-off cost, not per-article work
+    warm_up()  # imports and lexicon loads are a one-off cost, not per-article work
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="newsfacts-profile-") as tmp:
         corpus = build_corpus(Path(source or default_source()), size, Path(tmp) / "corpus")

@@ -1,3 +1,3 @@
 """Prefect flows of newsfacts: wiring of the stages, parameters and task runners."""
 
-import tasks  # noqa: F401  (sets the offline Prefect defaults before prefect is imported)
+import tasks.prefect_edge  # noqa: F401  (offline Prefect defaults before prefect is imported)

@@ -18,13 +18,16 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.context import FlowRunContext
 from prefect.utilities.annotations import opaque
 
-from flows.report import markdown_report
-from flows.stages import clean_task, discover_task, extract_task, fetch_task, load_task
-from tasks.extract import ExtractedBatch, extractor_versions
-from tasks.fetch import Discovery
+from flows.run_summary import markdown_report
+from tasks.clean.task import clean_task
+from tasks.extract.task import extract_task
+from tasks.fetch.task import discover_task, fetch_task
+from tasks.load.task import load_task
+from tasks.extract.batch import ExtractedBatch, extractor_versions
+from tasks.fetch.discover import Discovery
 from tasks.model import SourceItem
-from tasks.sources import display_name
-from tasks.load import LoadResult, open_warehouse
+from tasks.fetch.sources import display_name
+from tasks.load.batch import LoadResult, open_warehouse
 from tasks.settings import PIPELINE_VERSION, PROJECT_ROOT, load_settings
 from warehouse.failpoints import checkpoint
 from warehouse.store import Warehouse

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flows.ingest import ingest
-from tasks.sources import NamedSource, load_config
+from tasks.fetch.sources import NamedSource, load_config
 
 RECONCILE = "reconcile"
 RECONCILE_CRON = "0 2 * * *"  # nightly, after the day's news and before analysts start

@@ -1,9 +1,7 @@
-"""Stage logic of newsfacts: fetch, clean, extract, load as plain Python; flows/stages.py makes them Prefect tasks."""
+"""newsfacts stages as Python packages: fetch -> clean -> extract -> load.
 
-import os
-
-# Embedded (ephemeral) Prefect on a fresh machine: the first start migrates a new database and can
-# exceed the 20 s default; analytics would try to reach the internet on every start. Set here,
-# before prefect is imported: flows/ and the CLI import this package first.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+Each stage package holds its logic as plain functions (what the CPU pool workers import) and, in
+its `task` module, the thin retryable Prefect task that wraps it. Shared by every stage: `model`
+(the records passed between stages), `settings` (every tunable), `common` (single helpers),
+`lexicon` (the Vietnamese data files under `lang/vi/`), `pool` (the CPU process pool).
+"""

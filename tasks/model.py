@@ -119,6 +119,15 @@ class Doc:
     published_at: datetime | None = None
     title: str = ""
     author: str | None = None
+    # Analyses several fact families build on (the sentence scan of numbers, the entity mentions),
+    # computed once per document by the first family that asks: see `computed`.
+    analyses: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def computed(self, name: str, analyse):
+        """`analyse(self)`, computed once per document and shared by every fact family that asks for `name`."""
+        if name not in self.analyses:
+            self.analyses[name] = analyse(self)
+        return self.analyses[name]
 
 
 @dataclass

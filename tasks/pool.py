@@ -34,12 +34,10 @@ def _start_worker() -> None:
     """Pool initializer: load the extractors and lexicons once per worker, not once per batch, then
     move them out of the garbage collector's sight: they live as long as the worker, and every full
     collection would otherwise walk them again."""
-    from tasks.entities import warm_up
-    from tasks.extract import extractors
+    from tasks.extract.registry import warm_up
 
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
-    extractors()
     warm_up()
     gc.freeze()
 

@@ -9,6 +9,9 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PIPELINE_VERSION = "0.1.0"
+# The real articles beside the checkout (../shared/corpus, see its README) and the hand-made gold files.
+SHARED_CORPUS_DIR = PROJECT_ROOT.parent / "shared" / "corpus"
+GOLD_DIR = PROJECT_ROOT / "tests" / "gold"
 
 
 @dataclass(frozen=True)

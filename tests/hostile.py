@@ -113,7 +113,7 @@ def encode_legacy(text: str, encoding: str) -> bytes:
     """Text in TCVN3 ("tcvn3") or VNI ("vni") bytes, by inverting the decoding tables of tasks/lang/vi/."""
     from tasks.lexicon import table
 
-    name = {"tcvn3": "enc_tcvn3.tsv", "vni": "enc_vni.tsv"}[encoding]
+    name = {"tcvn3": "encodings/tcvn3.tsv", "vni": "encodings/vni.tsv"}[encoding]
     inverse: dict[str, bytes] = {}
     for row in table(name):
         inverse.setdefault(row[1], bytes.fromhex(row[0]))

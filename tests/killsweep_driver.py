@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import tasks  # noqa: E402,F401  (offline Prefect defaults before prefect is imported)
+import tasks.prefect_edge  # noqa: E402,F401  (offline Prefect defaults before prefect is imported)
 from warehouse.failpoints import checkpoint  # noqa: E402
 from warehouse.store import STAGING, Warehouse  # noqa: E402
 from warehouse.tables import TABLES  # noqa: E402
@@ -53,10 +53,10 @@ def install_half_writing_parquet() -> None:
 def run_bare(sources: list[str], warehouse: str, batch_size: int) -> dict:
     """The flow's work without Prefect: recovery, run row, discover, then fetch/clean/extract/load per batch."""
     from flows.ingest import _THIS_PROCESS_RUNS, RunTotals, _add_batch, _alive, _run_row, inputs_seen
-    from tasks.clean import clean_batch
-    from tasks.extract import ExtractedBatch, extract_batch
-    from tasks.fetch import discover, fingerprint_batch
-    from tasks.load import load_batch, open_warehouse
+    from tasks.clean.batch import clean_batch
+    from tasks.extract.batch import ExtractedBatch, extract_batch
+    from tasks.fetch.discover import discover, fingerprint_batch
+    from tasks.load.batch import load_batch, open_warehouse
     from tasks.settings import load_settings
 
     settings = load_settings(warehouse=warehouse, batch_size=batch_size)

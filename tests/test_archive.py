@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from tasks.archive import Archive, ArchiveError, StateFile
+from tasks.fetch.archive import Archive, ArchiveError, StateFile
 from webfixtures import article_html
 
 

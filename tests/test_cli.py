@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.main import app
 from tests.conftest import REPO, SEED
 from warehouse.dictionary import render
 from warehouse.tables import TABLES

@@ -1,7 +1,7 @@
 """References to legal and party documents."""
 
-from tasks.extract import doc_from_text
-from tasks.quantities import extract_quantity_facts
+from tasks.extract.batch import doc_from_text
+from tasks.extract.quantities import extract_quantity_facts
 
 
 def documents(text: str) -> list[dict]:
@@ -17,17 +17,17 @@ def test_seed_resolution_with_issuer_and_title():
     assert d["issuer_mention"] == "BCH Đảng bộ tỉnh"
     assert d["title"] == ("Đổi mới phương thức, nâng cao năng lực lãnh đạo, sức chiến đấu của Đảng; "
                           "thực hiện tinh giản bộ máy, biên chế")
-    assert d["year"] is None
+    assert d["document_year"] is None
 
 
 def test_government_decree_with_year():
     [d] = documents("Theo Nghị định 15/2020/NĐ-CP ngày 3/2/2020 của Chính phủ.")
-    assert (d["doc_type"], d["number"], d["year"], d["issuer_code"], d["issuer"]) == ("Nghị định", "15", 2020, "NĐ-CP", "Chính phủ")
+    assert (d["doc_type"], d["number"], d["document_year"], d["issuer_code"], d["issuer"]) == ("Nghị định", "15", 2020, "NĐ-CP", "Chính phủ")
 
 
 def test_code_without_type_word_gets_type_from_code():
     [d] = documents("Căn cứ 1234/QĐ-UBND ngày 1/1/2019 của UBND tỉnh.")
-    assert (d["mention"], d["doc_type"], d["year"], d["issuer"], d["issuer_mention"]) == (
+    assert (d["mention"], d["doc_type"], d["document_year"], d["issuer"], d["issuer_mention"]) == (
         "1234/QĐ-UBND", "Quyết định", 2019, "Ủy ban nhân dân", "UBND tỉnh")
 
 
@@ -42,7 +42,7 @@ def test_plan_duration_and_disease_names_are_not_documents():
 
 def test_upper_case_type_words_pass_the_cheap_gate():
     [d] = documents("THEO NGHỊ ĐỊNH 15/2020/NĐ-CP CỦA CHÍNH PHỦ.")
-    assert (d["doc_type"], d["number"], d["year"]) == ("Nghị định", "15", 2020)
+    assert (d["doc_type"], d["number"], d["document_year"]) == ("Nghị định", "15", 2020)
 
 
 def test_sentences_without_a_type_word_or_code_have_no_documents():

@@ -1,4 +1,4 @@
-"""Tests of tasks.encodings: BOMs, UTF-16, cp1258, TCVN3/VNI tables and detection, mojibake, binary rejection."""
+"""Tests of tasks.clean.encodings: BOMs, UTF-16, cp1258, TCVN3/VNI tables and detection, mojibake, binary rejection."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.encodings import Decoded, UndecodableError, decode_bytes, decode_legacy, repair_mojibake
+from tasks.clean.encodings import Decoded, UndecodableError, decode_bytes, decode_legacy, repair_mojibake
 from tasks.lexicon import table
-from tasks.textnorm import clean_text
+from tasks.clean.textnorm import clean_text
+from conftest import CORPUS, needs_corpus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "encodings"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dantri-unc"
 
 
 def _load_fixture_maker():
@@ -127,7 +127,7 @@ def test_legacy_known_sequences_are_detected_without_a_hint(data, expected):
 
 
 def test_tcvn3_table_covers_lowercase_and_the_seven_base_capitals():
-    rows = table("enc_tcvn3.tsv")
+    rows = table("encodings/tcvn3.tsv")
     letters = [row[1] for row in rows]
     assert sorted(letters) == sorted(LOWER_LETTERS + "ĂÂÊÔƠƯĐ")
     codes = [int(row[0], 16) for row in rows]
@@ -136,7 +136,7 @@ def test_tcvn3_table_covers_lowercase_and_the_seven_base_capitals():
 
 
 def test_vni_table_covers_all_letters_without_conflicts():
-    rows = table("enc_vni.tsv")
+    rows = table("encodings/vni.tsv")
     assert sorted(row[1] for row in rows) == sorted(ALL_LETTERS)
     sequences = [bytes.fromhex(row[0]) for row in rows]
     assert len(set(sequences)) == len(sequences)
@@ -156,7 +156,7 @@ def test_decode_legacy_rejects_unknown_encoding():
 
 
 def test_legacy_tables_round_trip_every_letter():
-    for table_name, encoding, letters in (("enc_vni.tsv", "vni", ALL_LETTERS), ("enc_tcvn3.tsv", "tcvn3", LOWER_LETTERS)):
+    for table_name, encoding, letters in (("encodings/vni.tsv", "vni", ALL_LETTERS), ("encodings/tcvn3.tsv", "tcvn3", LOWER_LETTERS)):
         text = " ".join(letters)
         assert decode_legacy(make_fixtures.encode_with_table(text, table_name), encoding) == text
 
@@ -355,7 +355,7 @@ def test_decode_bytes_raises_only_undecodable_error(data, declared):
         assert unicodedata.is_normalized("NFC", decoded.text)
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus absent")
+@needs_corpus
 def test_corpus_files_decode_as_utf8_untouched():
     for path in sorted(CORPUS.glob("*.txt")):
         data = path.read_bytes()

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.entities import (
-    EXTRACTOR_NAME,
-    EXTRACTOR_VERSION,
+from tasks.extract.entities import ENTITIES as ENTITY_FAMILY
+from tasks.extract.entities import (
     Lexicon,
     Tokens,
     extract_article_spans,
@@ -21,10 +20,10 @@ from tasks.entities import (
     tokenize_sentences,
 )
 from conftest import needs_corpus
-from tasks.eval_entities import evaluate, format_report, load_gold, spans_from_bio
-from tasks.extract import doc_from_text
+from tasks.evaluate.entities import evaluate, format_report, load_gold, spans_from_bio
+from tasks.extract.batch import doc_from_text, extract_facts
 from tasks.model import Doc, Paragraph, Sentence
-from tasks.sentences import split_sentences
+from tasks.clean.sentences import split_sentences
 from warehouse.schema_entities import ENTITIES, PLACES, ROLES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,12 +64,12 @@ def doc_with_kinds(text: str, author: str | None) -> Doc:
 
 @pytest.fixture(scope="module")
 def seed_facts() -> dict:
-    return extract_entity_facts(doc_from_text(seed_text(), article_id="seed"))
+    return extract_facts(doc_from_text(seed_text(), article_id="seed"))  # through the registry: rows are stamped
 
 
 @pytest.fixture(scope="module")
 def seed_kind_facts() -> dict:
-    return extract_entity_facts(doc_with_kinds(seed_text(), "Nguyễn Huế"))
+    return extract_facts(doc_with_kinds(seed_text(), "Nguyễn Huế"))
 
 
 def mentions(facts: dict, kind: str) -> set[str]:
@@ -104,7 +103,7 @@ def test_rows_have_exactly_the_declared_columns_and_true_spans(facts_name, reque
             assert list(row) == table.column_names
     for row in facts["entities"]:
         assert text[row["char_start"] : row["char_end"]] == row["mention"]
-        assert row["extractor"] == EXTRACTOR_NAME and row["extractor_version"] == EXTRACTOR_VERSION
+        assert (row["extractor"], row["extractor_version"]) == (ENTITY_FAMILY.name, ENTITY_FAMILY.version)
     keys = [(r["char_start"], r["char_end"], r["type"]) for r in facts["entities"]]
     assert len(keys) == len(set(keys))
 
@@ -309,7 +308,7 @@ def test_foreign_names_codes_and_formulas():
 
 def test_a_capitalised_non_name_inside_a_project_name_does_not_hang_the_scan():
     # "USD" is capitalised but never part of a name: the project rule once looped on it forever.
-    from tasks.extract import extract_text
+    from tasks.extract.batch import extract_text
 
     rows = extract_text("Dự án khai thác USD được phê duyệt.")
     assert all(r["mention"] != "USD" for r in rows.get("entities", []))

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tasks.feeds import FeedError, parse_feed, refuse_unsafe_xml
-from tasks.sources import sniff_kind
+from tasks.fetch.feeds import FeedError, parse_feed, refuse_unsafe_xml
+from tasks.fetch.sources import sniff_kind
 from webfixtures import FIXTURES, VN, billion_laughs, rss_feed
 
 

@@ -37,7 +37,7 @@ def test_site_of_200_pages_loads_all_then_a_rerun_fetches_no_article(tmp_path, m
 
 
 def test_discover_mixes_a_folder_and_a_file_of_urls(tmp_path, seed_folder):
-    from tasks.fetch import discover
+    from tasks.fetch.discover import discover
     from webfixtures import fast_settings
 
     routes, paths = news_site(3)

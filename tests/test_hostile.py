@@ -13,10 +13,10 @@ import pytest
 
 import hostile as h
 from killsweep_driver import assert_readable_without_duplicates, table_rows
-from tasks.clean import clean_batch
-from tasks.extract import ExtractedBatch, extract_batch
-from tasks.fetch import Discovery, discover, fingerprint_batch
-from tasks.load import load_batch
+from tasks.clean.batch import clean_batch
+from tasks.extract.batch import ExtractedBatch, extract_batch
+from tasks.fetch.discover import Discovery, discover, fingerprint_batch
+from tasks.load.batch import load_batch
 from tasks.model import SourceItem, article_id_for
 from tasks.settings import load_settings
 from warehouse.store import Warehouse
@@ -144,7 +144,7 @@ CASES = [
         [CSV_HEADER, ["https://tin.example.vn/c4", "Tin đủ", "2020-01-04", "Có 3 dự án."], ["https://tin.example.vn/c5", "Thiếu"]])),
          "either", "fields", articles=1),
     Case("csv_header_only", h.text_file("chi_tieu_de.csv", _csv([CSV_HEADER])), "reject", "no record",
-         bug="tasks/readers.py read_csv: a CSV with a header and no rows yields nothing at all, neither an "
+         bug="tasks/clean/readers.py read_csv: a CSV with a header and no rows yields nothing at all, neither an "
              "article nor a reject, so the input silently disappears from the run's accounting"),
     Case("jsonl_broken_middle_line", h.text_file("hong.jsonl", h.jsonl_with_broken_line()), "either", "JSON", articles=2),
     Case("jsonl_not_objects", h.text_file("mang.jsonl", "[1, 2, 3]\n"), "reject", "not an object"),
@@ -225,7 +225,7 @@ def test_same_url_with_different_text_loads_once_and_rejects_the_other(tmp_path)
     paragraphs = table_rows(out.root, "paragraphs")
     keys = [(r["article_id"], r["paragraph_index"]) for r in paragraphs]
     assert len(keys) == len(set(keys)), (
-        "BUG (warehouse/store.py commit + tasks/extract.py extract_batch): two articles with the same id in one batch: "
+        "BUG (warehouse/store.py commit + tasks/extract/batch.py extract_batch): two articles with the same id in one batch: "
         "commit keeps the first `articles` row and rejects the second, but writes the paragraphs/sentences/facts rows "
         f"of both, {len(keys) - len(set(keys))} duplicate paragraph key(s). Fix: drop the later article and its rows "
         "in extract_batch (reject it), see the reliability report.")
@@ -293,7 +293,7 @@ def test_symlink_loops_in_a_source_folder_end_discovery(tmp_path):
     try:
         out = ingest(folder, tmp_path / "wh")
     except (OSError, RuntimeError) as exc:
-        pytest.fail("BUG (tasks/fetch.py discover_local): `uri = str(path.resolve())` raises on a symlink that "
+        pytest.fail("BUG (tasks/fetch/discover.py discover_local): `uri = str(path.resolve())` raises on a symlink that "
                     f"points to itself ({type(exc).__name__}: {exc}); discovery, hence the whole run, fails. Fix: "
                     "resolve inside the try and reject the path (see the reliability report).")
     assert_sound(out)
@@ -309,7 +309,7 @@ def test_file_name_that_is_not_utf8(tmp_path):
     try:
         out = ingest(folder, tmp_path / "wh")
     except UnicodeEncodeError as exc:
-        pytest.fail("BUG (tasks/fetch.py discover_local): a file whose name is not valid UTF-8 (Latin-1 'tén_là.txt' "
+        pytest.fail("BUG (tasks/fetch/discover.py discover_local): a file whose name is not valid UTF-8 (Latin-1 'tén_là.txt' "
                     "from a Windows share) gets a uri with lone surrogates; Parquet cannot store it and the whole "
                     f"batch fails at load: {exc}. Fix: reject such names at discovery (see the reliability report).")
     assert_sound(out)
@@ -353,11 +353,11 @@ def test_one_10mb_line_completes(tmp_path):
         done = subprocess.run([sys.executable, str(driver), "bare", str(tmp_path / "wh"), "20", str(folder)],
                               env=env, capture_output=True, text=True, timeout=LONG_LINE_BOUND_S)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"BUG (tasks/quantities.py): a 10 MB one-line article did not finish within {LONG_LINE_BOUND_S} s. "
+        pytest.fail(f"BUG (tasks/extract/quantities.py): a 10 MB one-line article did not finish within {LONG_LINE_BOUND_S} s. "
                     "Extraction is quadratic in sentence length (_clause_start rescans from the sentence start for "
                     "every number; _overlaps and _link_period scan all earlier spans): 50 KB takes ~3 s, 200 KB "
                     "~60 s, 10 MB would take hours and block its batch. Fix: bound the look-back windows and/or "
-                    "cap sentence length in tasks/sentences.py (see the reliability report).")
+                    "cap sentence length in tasks/clean/sentences.py (see the reliability report).")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     out = Outcome(tmp_path / "wh", [], table_rows(tmp_path / "wh", "rejects"), table_rows(tmp_path / "wh", "articles"),
                   str((folder / "bai_tot.txt").resolve()))

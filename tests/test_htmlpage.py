@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.htmlpage import PageRejected, body_from_fragment, parse_html_page
+from tasks.clean.htmlpage import PageRejected, body_from_fragment, parse_html_page
 from tasks.model import Article, Reject, SourceItem
-from tasks.readers import read_item
+from tasks.clean.readers import read_item
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "articles"
 GMT7 = timezone(timedelta(hours=7))

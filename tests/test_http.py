@@ -16,7 +16,7 @@ from email.utils import format_datetime
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tasks.http import (
+from tasks.fetch.http import (
     FetchError,
     HttpClient,
     HttpPolicy,

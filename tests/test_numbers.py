@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from tasks.numbers import format_number, multiplier_value, parse_number, parse_number_words
+from tasks.extract.numbers import format_number, multiplier_value, parse_number, parse_number_words
 
 
 def test_decimal_comma():
@@ -73,7 +73,7 @@ def test_floats_round_trip(x):
 
 
 def test_words_not_alone_reads_the_word_column_only():
-    from tasks.numbers import words_not_alone
+    from tasks.extract.numbers import words_not_alone
 
     assert {"một", "ba"} <= words_not_alone()
     assert all("\t" not in w for w in words_not_alone())

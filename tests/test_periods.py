@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from tasks.extract import doc_from_text
-from tasks.quantities import extract_quantity_facts
+from tasks.extract.batch import doc_from_text
+from tasks.extract.quantities import extract_quantity_facts
 
 PUBLISHED = datetime(2018, 10, 11, 17, 0, tzinfo=timezone(timedelta(hours=7)))
 
@@ -70,7 +70,7 @@ def test_counted_units_before_relative_words_are_durations():
 
 
 def test_lower_view_keeps_offsets_and_upper_case_periods_resolve():
-    from tasks.periods import lower_view
+    from tasks.extract.periods import lower_view
 
     text = "İstanbul, QUÝ III/2018 VÀ NĂM NAY"
     assert len(lower_view(text)) == len(text)

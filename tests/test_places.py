@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.entities import extract_entity_facts
-from tasks.extract import doc_from_text
-from tasks.places import PlaceGroup, candidates, gazetteer, match_key, resolve_groups, successor
+from tasks.extract.entities import extract_entity_facts
+from tasks.extract.batch import doc_from_text
+from tasks.extract.places import PlaceGroup, candidates, gazetteer, match_key, resolve_groups, successor
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_cff743e03863ce1d.txt"
 

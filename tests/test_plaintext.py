@@ -9,17 +9,9 @@ from pathlib import Path
 import pytest
 
 from tasks.model import Article, SourceItem
-from tasks.plaintext import (
-    Figure,
-    build_body,
-    is_heading_like,
-    is_name_like,
-    parse_date_value,
-    parse_dateline,
-    repair_drop_cap,
-    split_credit,
-)
-from tasks.readers import read_item
+from tasks.clean.body import Figure, build_body, is_heading_like, is_name_like, repair_drop_cap, split_credit
+from tasks.clean.datelines import parse_date_value, parse_dateline
+from tasks.clean.readers import read_item
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_cff743e03863ce1d.txt"

@@ -29,9 +29,11 @@ def _worker_state() -> tuple[bool, int]:
     """In a worker: whether pandas got imported, after an Arrow conversion of Python rows."""
     import sys
 
-    from tasks.extract import ExtractedBatch
+    from tasks.extract.batch import ExtractedBatch
+    from warehouse.tables import TABLES
 
-    batch = ExtractedBatch(rows={"periods": [{"article_id": "a", "start_date": None}]}).as_arrow()
+    row = TABLES["periods"].record(article_id="a", char_start=0, char_end=4, mention="2020", granularity="year")
+    batch = ExtractedBatch(rows={"periods": [row]}).as_arrow()
     return "pandas" in sys.modules, batch.rows["periods"].num_rows
 
 

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tasks.extract import doc_from_text, extract_batch, extract_facts
-from tasks.load import load_batch
+from tasks.extract.batch import doc_from_text, extract_batch, extract_facts
+from tasks.load.batch import load_batch
 from tasks.model import Article, Paragraph
-from tasks.textnorm import clean_text
+from tasks.clean.textnorm import clean_text
 from warehouse.store import Warehouse
 from warehouse.tables import TABLES
 

@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tasks.extract import doc_from_text
-from tasks.quantities import EXTRACTOR_NAME, EXTRACTOR_VERSION, extract_quantity_facts
+from tasks.extract.batch import doc_from_text, extract_facts
+from tasks.extract.quantities import extract_quantity_facts
+from tasks.extract.registry import EXTRACTORS
 from warehouse.schema_facts import FACT_TABLES
+from conftest import CORPUS, needs_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_cff743e03863ce1d.txt"
-CORPUS = ROOT.parent / "shared" / "corpus" / "dantri-unc"
 GOLD = ROOT / "tests" / "gold" / "quantities_dantri.jsonl"
 # hand-read without running the extractor (the second one after the extractor changes, as a hold-out)
 BLIND_GOLD = ROOT / "tests" / "gold" / "quantities_dantri_blind.jsonl"
@@ -36,10 +37,15 @@ def seed_text() -> str:
     return "\n".join(kept)
 
 
+# The family (name, version) that writes each table.
+FAMILY_OF = {t: (e.name, e.version) for e in EXTRACTORS for t in e.writes}
+
+
 @pytest.fixture(scope="module")
 def seed_facts():
     doc = doc_from_text(seed_text(), published_at=datetime(2018, 10, 11, 17, 0, tzinfo=VN), article_id="seed")
-    return doc, extract_quantity_facts(doc)
+    facts = extract_facts(doc)  # through the registry, which stamps each family's name and version
+    return doc, {t.name: facts[t.name] for t in FACT_TABLES}
 
 
 # value, normalised unit, counted object, comparator — the 21 quantities of the seed, in order
@@ -125,7 +131,7 @@ def test_seed_rows_have_provenance_and_declared_columns(seed_facts):
             sentence = doc.sentences[row["sentence_index"]]
             assert sentence.start <= row["char_start"] < row["char_end"] <= sentence.end
             assert row["article_id"] == "seed"
-            assert (row["extractor"], row["extractor_version"]) == (EXTRACTOR_NAME, EXTRACTOR_VERSION)
+            assert (row["extractor"], row["extractor_version"]) == FAMILY_OF[table]
 
 
 def quantities(text: str, published=datetime(2020, 10, 1, tzinfo=VN)) -> list[dict]:
@@ -206,10 +212,10 @@ def test_every_span_is_exact_and_inside_its_sentence(text):
             assert sentence.start <= row["char_start"] < row["char_end"] <= sentence.end
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus folder absent")
+@needs_corpus
 def test_dantri_gold_precision_and_recall():
     """Pooled over the drafted-then-reviewed gold and the two blind golds (25 articles)."""
-    from tasks.eval_quantities import evaluate
+    from tasks.evaluate.quantities import evaluate
 
     results = [evaluate(path, CORPUS) for path in GOLD_FILES]
     articles = sum(len(r["articles"]) for r in results)
@@ -221,9 +227,9 @@ def test_dantri_gold_precision_and_recall():
     assert recall >= 0.9, recall
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus folder absent")
+@needs_corpus
 def test_blind_gold_precision_and_recall():
-    from tasks.eval_quantities import evaluate
+    from tasks.evaluate.quantities import evaluate
 
     result = evaluate(BLIND_GOLD, CORPUS)
     assert len(result["articles"]) == 10
@@ -231,11 +237,10 @@ def test_blind_gold_precision_and_recall():
     assert result["recall"] >= 0.9, result["recall"]
 
 
+@needs_corpus
 @pytest.mark.parametrize("gold", GOLD_FILES, ids=lambda p: p.name)
 def test_gold_offsets_are_consistent(gold):
-    if not CORPUS.is_dir():
-        pytest.skip("shared corpus folder absent")
-    from tasks.eval_quantities import corpus_doc
+    from tasks.evaluate.quantities import corpus_doc
 
     for line in gold.read_text(encoding="utf-8").splitlines():
         if line.startswith("#"):

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-import tasks.readers as readers
-from tasks.encodings import UndecodableError
+import tasks.clean.readers as readers
+from conftest import CORPUS, needs_corpus
+from tasks.clean.encodings import UndecodableError
 from tasks.model import Article, Reject, SourceItem
-from tasks.readers import detect_format, gunzip_bounded, read_item, resolve_columns, sniff_delimiter
+from tasks.clean.readers import detect_format, gunzip_bounded, read_item, resolve_columns, sniff_delimiter
 from tasks.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_cff743e03863ce1d.txt"
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dantri-unc"
 FETCHED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 
@@ -169,7 +169,7 @@ def test_synthetic_corpus_file() -> None:
     assert article.article_id == only_article(read("/elsewhere/copy.txt", (FIXTURES / "corpus_synthetic.txt").read_bytes())).article_id
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus folder ../shared/corpus/dantri-unc is absent")
+@needs_corpus
 def test_every_shared_corpus_file_loads() -> None:
     files = sorted(CORPUS.glob("*.txt"))
     assert files

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.entities import extract_entity_facts
-from tasks.extract import doc_from_text
+from tasks.extract.entities import extract_entity_facts
+from tasks.extract.batch import doc_from_text
 from tasks.model import Doc, Paragraph
-from tasks.sentences import split_sentences
+from tasks.clean.sentences import split_sentences
 from warehouse.schema_entities import ROLES
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_cff743e03863ce1d.txt"

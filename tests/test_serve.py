@@ -13,7 +13,6 @@ import yaml
 from prefect.flows import load_flow_from_entrypoint
 
 from flows.serve import RECONCILE, deployment_specs, render_prefect_yaml
-from tasks.sources import load_config
 from warehouse.store import Warehouse
 from conftest import REPO, SEED
 from servers import VENV_BIN, shared_prefect_server
@@ -175,9 +174,9 @@ def _age_articles(warehouse: Path, article_ids: set[str], old_versions: str) -> 
 def test_reprocess_reextracts_only_stale_articles_from_stored_raw_inputs(prefect_harness, tmp_path, httpserver):
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.cli.main import app
     from flows.ingest import ingest
-    from tasks.extract import extractor_versions
+    from tasks.extract.batch import extractor_versions
     from test_dask import SYNTHETIC
 
     folder = tmp_path / "seeds"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tasks.sitemaps import SitemapError, newest_first, parse_sitemap, parse_w3c_datetime
+from tasks.fetch.sitemaps import SitemapError, newest_first, parse_sitemap, parse_w3c_datetime
 from webfixtures import FIXTURES, gzip_bomb, sitemap_index, sitemap_urlset
 
 BASE = "https://bao.example.vn/sitemap.xml"

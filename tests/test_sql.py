@@ -39,7 +39,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def sql(*args: str):
-    from flows.cli import app
+    from flows.cli.main import app
 
     return CliRunner().invoke(app, ["sql", *args], catch_exceptions=False)
 

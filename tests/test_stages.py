@@ -8,16 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from flows import stages
+from tasks.clean.task import clean_task
+from tasks.extract.task import extract_task
+from tasks.fetch.task import fetch_task
+from tasks.load import task as load_task_module
+from tasks.load.task import load_task
 from tasks.settings import PROJECT_ROOT, load_settings
-from tasks.fetch import discover
+from tasks.fetch.discover import discover
 
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"
 
 
 def test_stage_modules_import_without_prefect():
     """What a CPU pool worker imports to run clean and extract must not pull in Prefect (~65 MB per worker)."""
-    code = ("import sys; import tasks.fetch, tasks.clean, tasks.extract, tasks.load, tasks.pool; "
+    code = ("import sys; import tasks.fetch.discover, tasks.clean.batch, tasks.extract.batch, tasks.load.batch, tasks.pool; "
             "print('prefect' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -29,40 +33,40 @@ def fetched(tmp_path, monkeypatch):
     settings = load_settings(warehouse=str(tmp_path / "wh"))
     found = discover([str(ARTICLES)], settings, settings.warehouse)
     assert len(found.items) >= 5
-    return stages.fetch_task.fn(found.items, {}, settings.warehouse, batch_no=1, batch_count=1), settings.warehouse
+    return fetch_task.fn(found.items, {}, settings.warehouse, batch_no=1, batch_count=1), settings.warehouse
 
 
 def test_each_stage_lets_go_of_the_payload_it_consumed(fetched):
     """Prefect 3.9 keeps a finished future (and its result) alive until a full garbage collection:
     a stage that has used its input's payload drops it, so memory does not grow with the run."""
     batch, warehouse = fetched
-    cleaned = stages.clean_task.fn(batch, warehouse, None, None, batch_no=1, batch_count=1)
+    cleaned = clean_task.fn(batch, warehouse, None, None, batch_no=1, batch_count=1)
     assert cleaned.packed and cleaned.packed_count >= 5
 
-    extracted = stages.extract_task.fn(cleaned, "run-1", batch_no=1, batch_count=1)
+    extracted = extract_task.fn(cleaned, "run-1", batch_no=1, batch_count=1)
     assert cleaned.packed == b""
     assert extracted.rows["articles"].num_rows == cleaned.packed_count
 
-    loaded = stages.load_task.fn(warehouse, extracted, "run-1", batch_no=1, batch_count=1)
+    loaded = load_task.fn(warehouse, extracted, "run-1", batch_no=1, batch_count=1)
     assert extracted.rows == {}
     assert loaded.new == cleaned.packed_count and loaded.batch.articles == cleaned.packed_count
 
 
 def test_a_failed_load_keeps_its_rows_for_the_retry(fetched, monkeypatch):
     batch, warehouse = fetched
-    cleaned = stages.clean_task.fn(batch, warehouse, None, None, batch_no=1, batch_count=1)
-    extracted = stages.extract_task.fn(cleaned, "run-1", batch_no=1, batch_count=1)
+    cleaned = clean_task.fn(batch, warehouse, None, None, batch_no=1, batch_count=1)
+    extracted = extract_task.fn(cleaned, "run-1", batch_no=1, batch_count=1)
 
     def unavailable(*args):
         raise OSError("warehouse unavailable")
 
-    monkeypatch.setattr(stages, "load_batch", unavailable)
+    monkeypatch.setattr(load_task_module, "load_batch", unavailable)
     with pytest.raises(OSError):
-        stages.load_task.fn(warehouse, extracted, "run-1", batch_no=1, batch_count=1)
+        load_task.fn(warehouse, extracted, "run-1", batch_no=1, batch_count=1)
     monkeypatch.undo()
     monkeypatch.setenv("NEWSFACTS_CPU_WORKERS", "1")
 
-    retried = stages.load_task.fn(warehouse, extracted, "run-1", batch_no=1, batch_count=1)  # Prefect's retry
+    retried = load_task.fn(warehouse, extracted, "run-1", batch_no=1, batch_count=1)  # Prefect's retry
     assert retried.new == cleaned.packed_count
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tasks import places
+from tasks.extract import places
 
 
 @pytest.fixture

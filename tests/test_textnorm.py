@@ -1,18 +1,18 @@
-"""Tests of tasks.textnorm: clean_text rules, tone-mark keys, abbreviations."""
+"""Tests of tasks.clean.textnorm: clean_text rules, tone-mark keys, abbreviations."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks import textnorm
+from conftest import CORPUS, needs_corpus
+from tasks.clean import textnorm
 from tasks.lexicon import table
-from tasks.textnorm import (
+from tasks.clean.textnorm import (
     canonical_key,
     clean_text,
     expand_abbreviation,
@@ -21,7 +21,6 @@ from tasks.textnorm import (
     normalize_tone_marks,
 )
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "dantri-unc"
 
 # --- clean_text: one test per rule -------------------------------------------------------------
 
@@ -176,7 +175,7 @@ def test_clean_text_output_is_nfc_without_invisibles(text):
     assert "  " not in cleaned
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus absent")
+@needs_corpus
 def test_clean_text_on_corpus_is_idempotent_and_keeps_lines():
     for path in sorted(CORPUS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
@@ -292,7 +291,7 @@ ALSO_LISTED = "NQ QĐ TW TU BTV HĐQT CP NĐ TT KT-XH ĐBQH QH THCS THPT GD-ĐT 
 
 
 def test_abbreviation_file_shape_and_size():
-    rows = table("abbreviations.tsv")
+    rows = table("norm/abbreviations.tsv")
     assert len(rows) >= 60
     assert all(2 <= len(row) <= 3 and row[0] and row[1] for row in rows)
     assert len({row[0] for row in rows}) == len(rows)
@@ -344,7 +343,7 @@ _ABBREVIATION_PIECES = st.sampled_from(
 def test_find_abbreviations_matches_the_plain_alternation(text):
     # The pattern is grouped by first letter for speed; it must find exactly what the straightforward
     # alternation of all abbreviations (longest first) with the same token guards finds.
-    spellings = sorted((row[0] for row in table("abbreviations.tsv")), key=len, reverse=True)
+    spellings = sorted((row[0] for row in table("norm/abbreviations.tsv")), key=len, reverse=True)
     plain = re.compile(
         r"(?<![\w&])(?<![^\W\d_]-)(?:" + "|".join(map(re.escape, spellings)) + r")(?![\w&])(?!-[^\W\d_])"
     )

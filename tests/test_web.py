@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import pyarrow as pa
 import pytest
 
-from tasks.archive import Archive
-from tasks.sources import NamedSource, SourceConfigError, classify, load_config
-from tasks.web import VALIDATORS_FILE, fetch_web_sources
+from tasks.fetch.archive import Archive
+from tasks.fetch.sources import NamedSource, SourceConfigError, classify, load_config
+from tasks.fetch.web import VALIDATORS_FILE, fetch_web_sources
 from warehouse.schema_web import FETCHES
 from webfixtures import (
     FIXTURES,

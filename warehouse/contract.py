@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from dataclasses import MISSING, dataclass, field, make_dataclass
+from functools import cached_property
 
 import pyarrow as pa
 
@@ -20,12 +22,17 @@ ARTICLE_PARTITION_DOCS = {
 }
 
 
+class ContractError(ValueError):
+    """A table declaration, or rows given for a table, that break its contract."""
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
     type: pa.DataType
     doc: str
     nullable: bool = True
+    set_at_commit: bool = False  # filled in by the store when it commits (rows leave it out)
 
 
 @dataclass(frozen=True)
@@ -40,10 +47,16 @@ class Table:
     partition_docs: dict = field(default_factory=lambda: dict(ARTICLE_PARTITION_DOCS))
 
     def __post_init__(self):
-        assert self.write in WRITE_DISPOSITIONS, self.write
+        if self.write not in WRITE_DISPOSITIONS:
+            raise ContractError(f"table {self.name}: write disposition {self.write!r} is not one of {WRITE_DISPOSITIONS}")
         names = [c.name for c in self.columns]
-        assert len(names) == len(set(names)), f"duplicate column in {self.name}"
-        assert set(self.key) <= set(names) | set(self.partition_by), f"key of {self.name} not in columns"
+        if len(names) != len(set(names)):
+            raise ContractError(f"table {self.name}: a column is declared twice")
+        if not set(self.key) <= set(names) | set(self.partition_by):
+            raise ContractError(f"table {self.name}: key {self.key} names undeclared columns")
+        clashing = set(names) & set(self.partition_by)
+        if clashing:  # the folder value would hide the column's own value from every reader
+            raise ContractError(f"table {self.name}: columns {sorted(clashing)} share a name with a partition column")
 
     @property
     def column_names(self) -> list[str]:
@@ -54,22 +67,65 @@ class Table:
         fields_ = [
             pa.field(c.name, c.type, nullable=c.nullable, metadata={"description": c.doc})
             for c in self.columns
-            if c.name not in self.partition_by
         ]
         return pa.schema(
             fields_,
             metadata={"table": self.name, "schema_version": str(self.version), "description": self.doc},
         )
 
-    def to_arrow(self, rows: "list[dict] | pa.Table") -> pa.Table:
-        """Rows (dicts; keys beyond the declared columns are ignored) as a table of the file schema."""
+    @cached_property
+    def file_columns(self) -> tuple[str, ...]:
+        """The columns stored in the Parquet files (partition values live in the folder names)."""
+        return tuple(c.name for c in self.columns)
+
+    @cached_property
+    def record(self) -> type:
+        """The typed row of this table: a slotted dataclass with one keyword field per stored column.
+
+        Non-nullable columns are required arguments, nullable ones default to None, and an unknown
+        field name is a TypeError: a row cannot be built with a column the contract does not declare.
+        """
+        stored = self.columns
+        fields_ = [(c.name, object, field(default=MISSING if not (c.nullable or c.set_at_commit) else None)) for c in stored]
+        name = "".join(part.capitalize() for part in self.name.split("_")) + "Row"
+        # Registered in this module under its name, so records pickle between processes like any class.
+        cls = make_dataclass(name, fields_, slots=True, kw_only=True, namespace={"__module__": __name__})
+        setattr(sys.modules[__name__], name, cls)
+        return cls
+
+    def check_rows(self, rows: list) -> None:
+        """Raises ContractError unless every row is this table's record, or a dict the record accepts:
+        no undeclared column (partition values may ride along for the store), every required one."""
+        allowed = frozenset(self.file_columns) | frozenset(self.partition_by)
+        required = frozenset(c.name for c in self.columns if not (c.nullable or c.set_at_commit))
+        record = self.record
+        for row in rows:
+            if type(row) is record:
+                continue
+            if not isinstance(row, dict):
+                raise ContractError(f"table {self.name}: a row is a {type(row).__name__}, not a {record.__name__} or dict")
+            if not required <= row.keys() <= allowed:
+                missing, extra = sorted(required - row.keys()), sorted(row.keys() - allowed)
+                raise ContractError(f"table {self.name}: row columns differ from the contract"
+                                    f"{f'; missing {missing}' if missing else ''}{f'; undeclared {extra}' if extra else ''}")
+
+    def to_arrow(self, rows: "list | pa.Table") -> pa.Table:
+        """Rows (records of this table, or dicts with exactly its stored columns) as a table of the file schema."""
         if isinstance(rows, pa.Table):
+            missing = set(self.file_columns) - set(rows.column_names)
+            extra = set(rows.column_names) - set(self.file_columns)
+            if missing or extra:
+                raise ContractError(f"table {self.name}: Arrow columns differ from the contract; "
+                                    f"missing {sorted(missing)}, undeclared {sorted(extra)}")
             return rows
-        return pa.Table.from_pylist(rows, schema=self.file_schema())
+        self.check_rows(rows)
+        columns = {name: [row.get(name) if type(row) is dict else getattr(row, name) for row in rows]
+                   for name in self.file_columns}
+        return pa.table(columns, schema=self.file_schema())
 
 
-def col(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> Column:
-    return Column(name, type_, doc, nullable)
+def col(name: str, type_: pa.DataType, doc: str, nullable: bool = True, set_at_commit: bool = False) -> Column:
+    return Column(name, type_, doc, nullable, set_at_commit)
 
 
 # Columns every article-scoped fact table shares; declared once so their docs agree everywhere.

@@ -55,7 +55,7 @@ DOCUMENTS = Table(
         *span_columns(),
         col("doc_type", pa.string(), "Kind of document: Nghị quyết, Quyết định, Chỉ thị, Nghị định, Thông tư, Luật, Kết luận…"),
         col("number", pa.string(), "Document number as written, leading zeros kept ('05' in '05-CT/TW').", False),
-        col("year", pa.int32(), "Year in the number ('15/2020/NĐ-CP') or from the issue date that follows; null if absent."),
+        col("document_year", pa.int32(), "Year in the number ('15/2020/NĐ-CP') or from the issue date that follows; null if absent."),
         col("issuer_code", pa.string(), "Code after the number: type and issuer ('NQ/TU', 'QĐ-UBND', 'NĐ-CP', 'CT/TW')."),
         col("issuer", pa.string(), "Issuer expanded from the code (TU → Tỉnh ủy, CP → Chính phủ, UBND → Ủy ban nhân dân)."),
         col("issuer_mention", pa.string(), "Issuer as named in the sentence after 'của'/'do' ('BCH Đảng bộ tỉnh')."),

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import NamedTuple
 from hashlib import sha256
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from tasks.common import VIETNAM_TZ
 from warehouse.contract import Table
 from warehouse.files import read_bytes, resolve_filesystem, write_atomic
 from warehouse.failpoints import checkpoint
@@ -49,7 +49,6 @@ _DECISION_COLUMNS = ["article_id", "content_hash", "extractor_versions", "uri", 
                      "published_at", "fetched_at"]
 PARTITION_SCHEMA = pa.schema([("source", pa.string()), ("year", pa.int32()), ("month", pa.int32())])
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9._-]+")
-_VN = ZoneInfo("Asia/Ho_Chi_Minh")
 _process_lock = threading.RLock()  # flock is per open file; this serialises threads of one process too
 
 
@@ -455,7 +454,7 @@ def reject_row(run_id, stage, reason, source_name, uri, location=None, article_i
 def _partition_of(article: dict) -> str:
     when = article.get("published_at") or article.get("fetched_at") or datetime.now(timezone.utc)
     if when.tzinfo is not None:
-        when = when.astimezone(_VN)
+        when = when.astimezone(VIETNAM_TZ)
     return _partition_dir(source_slug(article.get("source_name") or "source"), when.year, when.month)
 
 

@@ -1,0 +1,7 @@
+"""Extract stage: `Article` -> `Doc` (text, sentences, paragraphs, publication time) -> rows of every fact
+table, each family of facts produced by one registered `Extractor`; a batch is an `ExtractedBatch`.
+
+Modules: `batch` (the stage function and the core-table rows), `registry` (the extractors, their
+names, versions and tables), one module per fact family and its helpers (`quantities`,
+`numbers`, `periods`, `legal_documents`, `entities`, `places`, `roles`); `task` is the Prefect task.
+"""

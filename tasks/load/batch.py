@@ -1,0 +1,75 @@
+"""Load stage: commit a batch's rows of every table to the warehouse, atomically and idempotently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tasks.extract.batch import ExtractedBatch
+from tasks.model import Reject
+from warehouse.failpoints import checkpoint
+from warehouse.store import Warehouse, reject_row
+
+
+@dataclass
+class LoadResult:
+    """What a batch became; `batch` is the extracted batch minus its rows (counts, rejects, skips)."""
+
+    batch: ExtractedBatch
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (article_id, reason), rejected at load
+    rows_written: dict[str, int] = field(default_factory=dict)
+    new_article_ids: list[str] = field(default_factory=list)
+    top_facts: list[str] = field(default_factory=list)  # the largest money amounts among the new facts
+    seconds: tuple[float, ...] = ()  # (fetch, clean, extract, load)
+
+
+def reject_rows(rejects: list[Reject], run_id: str) -> list[dict]:
+    return [reject_row(run_id, r.stage, r.reason, r.source, r.uri, r.location, r.article_id, r.detail)
+            for r in rejects]
+
+
+def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_label: str) -> LoadResult:
+    checkpoint("load.batch")
+    summary = ExtractedBatch(rejects=batch.rejects, skipped=batch.skipped, articles=batch.articles,
+                             undated=batch.undated, seconds=batch.seconds)
+    if not any(len(rows) for rows in batch.rows.values()) and not batch.rejects:  # all inputs unchanged: nothing to commit
+        return LoadResult(summary)
+    result = warehouse.commit({**batch.rows, "rejects": reject_rows(batch.rejects, run_id)}, run_id, batch_label)
+    written = set(result.new + result.changed)
+    return LoadResult(summary, len(result.new), len(result.changed), len(result.unchanged), result.duplicates,
+                      result.rows_written, result.new + result.changed, top_money_facts(batch.rows, written))
+
+
+def top_money_facts(rows: dict[str, list[dict] | pa.Table], article_ids: set[str], limit: int = 5) -> list[str]:
+    """One line per largest VND/USD amount among the written articles, for the run report."""
+    titles = {a["article_id"]: a["title"] for a in _pylist(rows.get("articles"), ["article_id", "title"])}
+    quantities = rows.get("quantities")
+    if isinstance(quantities, pa.Table):  # only the money rows leave Arrow
+        quantities = quantities.filter(pc.is_in(quantities["normalized_unit"], pa.array(["VND", "USD"])))
+    money = [q for q in _pylist(quantities, ["article_id", "normalized_unit", "normalized_value", "mention", "metric",
+                                             "counted_object"])
+             if q["article_id"] in article_ids and q.get("normalized_unit") in ("VND", "USD") and q.get("normalized_value")]
+    money.sort(key=lambda q: q["normalized_value"] * (25_000 if q["normalized_unit"] == "USD" else 1), reverse=True)
+    return [f"{q['mention']} — {q.get('metric') or q.get('counted_object') or ''} ({titles.get(q['article_id'], '')})"
+            for q in money[:limit]]
+
+
+def _pylist(rows: list[dict] | pa.Table | None, columns: list[str]) -> list[dict]:
+    if rows is None:
+        return []
+    return rows.select(columns).to_pylist() if isinstance(rows, pa.Table) else rows
+
+
+_warehouses: dict[str, Warehouse] = {}
+
+
+def open_warehouse(root: str) -> Warehouse:
+    """One Warehouse per root and process, so its read cache survives from batch to batch."""
+    if root not in _warehouses:
+        _warehouses[root] = Warehouse(root)
+    return _warehouses[root]
