@@ -173,12 +173,7 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
     _THIS_PROCESS_RUNS.add(run_id)
     started = datetime.now(timezone.utc)
     wh = open_warehouse(settings.warehouse)
-    with wh.lock():
-        recovered = wh.recover()
-        interrupted = wh.mark_interrupted_runs(_alive)
-    if recovered["finished"] or recovered["discarded"] or interrupted:
-        log.warning("Recovered the warehouse after an interrupted run: %s batch(es) finished, %s discarded; "
-                    "runs marked interrupted: %s", recovered["finished"], recovered["discarded"], interrupted or "none")
+    _recover(wh, log)
     totals = RunTotals()
     wh.write_run(_run_row(run_id, "running", started, sources, wh, 0, totals))
 
@@ -187,45 +182,19 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
     seen = inputs_seen(wh, full_refresh or reprocess)
     found = stale_inputs(wh) if reprocess else discover_task(sources, settings, settings.warehouse, hand(seen))
     totals.seconds["fetch"] += time.perf_counter() - t0
-    totals.discovered = found.discovered
-    totals.skipped += len(found.skipped)
-    totals.records += len(found.skipped)
-    batches = [found.items[i:i + settings.batch_size] for i in range(0, len(found.items), settings.batch_size)]
-    count = len(batches)
-    log.info("Discovered %d input(s) in %d source(s): %d to process in %d batch(es) of up to %d, %d skipped, "
-             "%d rejected at fetch", found.discovered, len(sources), len(found.items), count, settings.batch_size,
-             len(found.skipped), len(found.rejects))
-    progress = create_progress_artifact(0.0, key="ingest-progress", description="Batches loaded")
+    batches = _plan(found, settings.batch_size, len(sources), totals, log)
     if found.rejects or found.fetch_rows:  # what discovery itself produced: rejects and the HTTP fetch log
         discovered = ExtractedBatch(rows={"fetches": found.fetch_rows}, rejects=found.rejects)
-        _add_batch(load_task(settings.warehouse, discovered, run_id, batch_no=0, batch_count=count), totals)
-
-    pending: deque = deque()
-    for no, batch in enumerate(batches, start=1):
-        subset = {i.uri: seen[i.uri] for i in batch if i.uri in seen}
-        fetched = fetch_task.submit(hand(batch), hand(subset), settings.warehouse, batch_no=no, batch_count=count)
-        cleaned = clean_task.submit(hand(fetched), settings.warehouse, since, until, batch_no=no, batch_count=count)
-        extracted = extract_task.submit(hand(cleaned), run_id, batch_no=no, batch_count=count)
-        loaded = load_task.submit(settings.warehouse, hand(extracted), run_id, batch_no=no, batch_count=count)
-        pending.append((no, batch, loaded))
-        while pending and (len(pending) >= in_flight or no == count):  # bounded memory: few batches in flight
-            _collect(*pending.popleft(), totals, log, count)
-            update_progress_artifact(progress, 100.0 * (no - len(pending)) / count)
-            for listener in batch_listeners:
-                listener(no - len(pending), count)
-    update_progress_artifact(progress, 100.0)
+        _add_batch(load_task(settings.warehouse, discovered, run_id, batch_no=0, batch_count=len(batches)), totals)
+    _run_batches(batches, seen, settings.warehouse, run_id, since, until, in_flight, totals, log)
 
     if found.commit_web_state and not totals.failed_batches:
         found.commit_web_state()  # conditional-GET validators only once what they vouch for is loaded
-    status = "failed" if totals.failed_batches else "completed"
-    error = "; ".join(totals.failed_batches) or None
-    if not totals.balanced:
-        status, error = "failed", f"accounting mismatch: {totals.records} records read, " \
-            f"{totals.loaded + totals.unchanged + totals.rejected + totals.skipped} accounted for"
+    status, error = _outcome(totals)
     totals.rows_written["runs"] = 1
     checkpoint("flow.finishing")
-    wh.write_run(_run_row(run_id, status, started, sources, wh, count, totals, error))
-    summary = summarize(run_id, wh, sources, totals, count, status)
+    wh.write_run(_run_row(run_id, status, started, sources, wh, len(batches), totals, error))
+    summary = summarize(run_id, wh, sources, totals, len(batches), status)
     summary["web"] = found.web_stats
     _publish_artifacts(summary, totals)
     log.info("Run %s: %d new, %d changed, %d unchanged, %d skipped, %d rejected; tables in %s",
@@ -233,6 +202,59 @@ def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch
     if status == "failed":
         raise RuntimeError(f"ingest failed: {error}")
     return summary
+
+
+def _recover(wh: Warehouse, log) -> None:
+    """Finish or discard the batches an interrupted run left, and mark its run row interrupted."""
+    with wh.lock():
+        recovered = wh.recover()
+        interrupted = wh.mark_interrupted_runs(_alive)
+    if recovered["finished"] or recovered["discarded"] or interrupted:
+        log.warning("Recovered the warehouse after an interrupted run: %s batch(es) finished, %s discarded; "
+                    "runs marked interrupted: %s", recovered["finished"], recovered["discarded"], interrupted or "none")
+
+
+def _plan(found: Discovery, batch_size: int, n_sources: int, totals: RunTotals, log) -> list[list[SourceItem]]:
+    """The discovered inputs cut into batches; what discovery set aside is counted now."""
+    totals.discovered = found.discovered
+    totals.skipped += len(found.skipped)
+    totals.records += len(found.skipped)
+    batches = [found.items[i:i + batch_size] for i in range(0, len(found.items), batch_size)]
+    log.info("Discovered %d input(s) in %d source(s): %d to process in %d batch(es) of up to %d, %d skipped, "
+             "%d rejected at fetch", found.discovered, n_sources, len(found.items), len(batches), batch_size,
+             len(found.skipped), len(found.rejects))
+    return batches
+
+
+def _run_batches(batches: list[list[SourceItem]], seen: dict[str, str], warehouse: str, run_id: str,
+                 since: date | None, until: date | None, in_flight: int, totals: RunTotals, log) -> None:
+    """Each batch through fetch -> clean -> extract -> load, `in_flight` batches at a time (bounded memory)."""
+    hand, count = batch_handoff(), len(batches)
+    progress = create_progress_artifact(0.0, key="ingest-progress", description="Batches loaded")
+    pending: deque = deque()
+    for no, batch in enumerate(batches, start=1):
+        subset = {i.uri: seen[i.uri] for i in batch if i.uri in seen}
+        fetched = fetch_task.submit(hand(batch), hand(subset), warehouse, batch_no=no, batch_count=count)
+        cleaned = clean_task.submit(hand(fetched), warehouse, since, until, batch_no=no, batch_count=count)
+        extracted = extract_task.submit(hand(cleaned), run_id, batch_no=no, batch_count=count)
+        loaded = load_task.submit(warehouse, hand(extracted), run_id, batch_no=no, batch_count=count)
+        pending.append((no, batch, loaded))
+        while pending and (len(pending) >= in_flight or no == count):
+            _collect(*pending.popleft(), totals, log, count)
+            update_progress_artifact(progress, 100.0 * (no - len(pending)) / count)
+            for listener in batch_listeners:
+                listener(no - len(pending), count)
+    update_progress_artifact(progress, 100.0)
+
+
+def _outcome(totals: RunTotals) -> tuple[str, str | None]:
+    """The run's status and error: failed when a batch failed or an input is not accounted for."""
+    if not totals.balanced:
+        return "failed", (f"accounting mismatch: {totals.records} records read, "
+                          f"{totals.loaded + totals.unchanged + totals.rejected + totals.skipped} accounted for")
+    if totals.failed_batches:
+        return "failed", "; ".join(totals.failed_batches)
+    return "completed", None
 
 
 def _collect(no: int, batch: list, loaded, totals: RunTotals, log, count: int) -> None:
