@@ -16,6 +16,8 @@ from tasks.clean.textnorm import find_abbreviations
 from warehouse.failpoints import checkpoint
 from warehouse.tables import TABLES
 
+ArticleRow, ParagraphRow, SentenceRow, ImageRow = (TABLES[name].record for name in ("articles", "paragraphs", "sentences", "images"))
+
 def doc_from_text(text: str, published_at: datetime | None = None, article_id: str = "") -> Doc:
     """A Doc for free text (one paragraph per line), as `newsfacts extract` and tests build it."""
     paragraphs, pos = [], 0
@@ -44,7 +46,7 @@ def extract_facts(doc: Doc) -> dict[str, list[dict]]:
     return rows
 
 
-def article_rows(article: Article, doc: Doc, run_id: str) -> dict[str, list[dict]]:
+def article_rows(article: Article, doc: Doc, run_id: str) -> dict[str, list]:
     """Rows of the core tables (articles, paragraphs, sentences, images) for one article."""
     aid = article.article_id
     published = article.published_at
@@ -52,40 +54,40 @@ def article_rows(article: Article, doc: Doc, run_id: str) -> dict[str, list[dict
     assumed = any(f.startswith(("published_tz_assumed", "published_date_only")) for f in article.quality_flags)
     offset = published.strftime("%z") if published and published.tzinfo and not assumed else None
     return {
-        "articles": [{
-            "article_id": aid, "content_hash": article.content_hash,
-            "input_uri": article.input_uri or article.uri, "input_hash": article.input_hash,
-            "raw_location": article.raw_location, "source_name": article.source, "uri": article.uri,
-            "canonical_url": article.canonical_url, "doc_id": article.doc_id, "input_format": article.input_format,
-            "title": article.title, "lead": article.lead, "description": article.description,
-            "published_at": published, "published_tz": f"{offset[:3]}:{offset[3:]}" if offset else None,
-            "author": article.author, "language": article.language, "categories": article.categories,
-            "tags": article.tags, "og_image": article.og_image, "n_paragraphs": len(article.paragraphs),
-            "n_sentences": len(doc.sentences), "n_images": len(article.images), "n_chars": len(article.text),
-            "quality_flags": article.quality_flags, "text": article.text,
-            "abbreviations": sorted({(abbr, expansion) for _, _, abbr, expansion in find_abbreviations(article.text)}),
-            "fetched_at": article.fetched_at or datetime.now(timezone.utc), "loaded_at": datetime.now(timezone.utc),
-            "run_id": run_id, "pipeline_version": PIPELINE_VERSION, "extractor_versions": extractor_versions(),
-        }],
-        "paragraphs": [{
-            "article_id": aid, "paragraph_index": p.index, "kind": p.kind, "section": p.section, "text": p.text,
-            "char_start": p.char_start, "char_end": p.char_end,
-        } for p in article.paragraphs],
-        "sentences": [{
-            "article_id": aid, "sentence_index": s.index, "paragraph_index": s.paragraph_index,
-            "char_start": s.start, "char_end": s.end, "text": s.text_of(article.text),
-        } for s in doc.sentences],
-        "images": [{
-            "article_id": aid, "image_index": im.index, "paragraph_index": im.paragraph_index,
-            "caption": im.caption, "credit": im.credit, "credit_role": im.credit_role,
-            "alt_text": im.alt_text, "src": im.src,
-        } for im in article.images],
+        "articles": [ArticleRow(
+            article_id=aid, content_hash=article.content_hash,
+            input_uri=article.input_uri or article.uri, input_hash=article.input_hash,
+            raw_location=article.raw_location, source_name=article.source, uri=article.uri,
+            canonical_url=article.canonical_url, doc_id=article.doc_id, input_format=article.input_format,
+            title=article.title, lead=article.lead, description=article.description,
+            published_at=published, published_tz=f"{offset[:3]}:{offset[3:]}" if offset else None,
+            author=article.author, language=article.language, categories=article.categories,
+            tags=article.tags, og_image=article.og_image, n_paragraphs=len(article.paragraphs),
+            n_sentences=len(doc.sentences), n_images=len(article.images), n_chars=len(article.text),
+            quality_flags=article.quality_flags, text=article.text,
+            abbreviations=sorted({(abbr, expansion) for _, _, abbr, expansion in find_abbreviations(article.text)}),
+            fetched_at=article.fetched_at or datetime.now(timezone.utc), loaded_at=datetime.now(timezone.utc),
+            run_id=run_id, pipeline_version=PIPELINE_VERSION, extractor_versions=extractor_versions(),
+        )],
+        "paragraphs": [ParagraphRow(
+            article_id=aid, paragraph_index=p.index, kind=p.kind, section=p.section, text=p.text,
+            char_start=p.char_start, char_end=p.char_end,
+        ) for p in article.paragraphs],
+        "sentences": [SentenceRow(
+            article_id=aid, sentence_index=s.index, paragraph_index=s.paragraph_index,
+            char_start=s.start, char_end=s.end, text=s.text_of(article.text),
+        ) for s in doc.sentences],
+        "images": [ImageRow(
+            article_id=aid, image_index=im.index, paragraph_index=im.paragraph_index,
+            caption=im.caption, credit=im.credit, credit_role=im.credit_role,
+            alt_text=im.alt_text, src=im.src,
+        ) for im in article.images],
     }
 
 
 @dataclass
 class ExtractedBatch:
-    rows: dict[str, list[dict] | pa.Table] = field(default_factory=dict)  # table name -> rows (or Arrow table)
+    rows: dict[str, list | pa.Table] = field(default_factory=dict)  # table name -> row records (or Arrow table)
     rejects: list[Reject] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     articles: int = 0  # articles extracted (each one reaches load)

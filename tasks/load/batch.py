@@ -11,6 +11,7 @@ from tasks.extract.batch import ExtractedBatch
 from tasks.model import Reject
 from warehouse.failpoints import checkpoint
 from warehouse.store import Warehouse, reject_row
+from warehouse.tables import TABLES
 
 
 @dataclass
@@ -35,6 +36,7 @@ def reject_rows(rejects: list[Reject], run_id: str) -> list[dict]:
 
 def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_label: str) -> LoadResult:
     checkpoint("load.batch")
+    batch.rows = {name: TABLES[name].to_arrow(rows) for name, rows in batch.rows.items()}  # records or Arrow in
     summary = ExtractedBatch(rejects=batch.rejects, skipped=batch.skipped, articles=batch.articles,
                              undated=batch.undated, seconds=batch.seconds)
     if not any(len(rows) for rows in batch.rows.values()) and not batch.rejects:  # all inputs unchanged: nothing to commit
@@ -45,24 +47,19 @@ def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_l
                       result.rows_written, result.new + result.changed, top_money_facts(batch.rows, written))
 
 
-def top_money_facts(rows: dict[str, list[dict] | pa.Table], article_ids: set[str], limit: int = 5) -> list[str]:
+def top_money_facts(rows: dict[str, pa.Table], article_ids: set[str], limit: int = 5) -> list[str]:
     """One line per largest VND/USD amount among the written articles, for the run report."""
-    titles = {a["article_id"]: a["title"] for a in _pylist(rows.get("articles"), ["article_id", "title"])}
-    quantities = rows.get("quantities")
-    if isinstance(quantities, pa.Table):  # only the money rows leave Arrow
-        quantities = quantities.filter(pc.is_in(quantities["normalized_unit"], pa.array(["VND", "USD"])))
-    money = [q for q in _pylist(quantities, ["article_id", "normalized_unit", "normalized_value", "mention", "metric",
-                                             "counted_object"])
-             if q["article_id"] in article_ids and q.get("normalized_unit") in ("VND", "USD") and q.get("normalized_value")]
-    money.sort(key=lambda q: q["normalized_value"] * (25_000 if q["normalized_unit"] == "USD" else 1), reverse=True)
-    return [f"{q['mention']} — {q.get('metric') or q.get('counted_object') or ''} ({titles.get(q['article_id'], '')})"
-            for q in money[:limit]]
-
-
-def _pylist(rows: list[dict] | pa.Table | None, columns: list[str]) -> list[dict]:
-    if rows is None:
+    articles, quantities = rows.get("articles"), rows.get("quantities")
+    if articles is None or quantities is None:
         return []
-    return rows.select(columns).to_pylist() if isinstance(rows, pa.Table) else rows
+    titles = dict(zip(articles["article_id"].to_pylist(), articles["title"].to_pylist()))
+    money = quantities.filter(pc.is_in(quantities["normalized_unit"], pa.array(["VND", "USD"])))  # only these leave Arrow
+    money = [q for q in money.select(["article_id", "normalized_unit", "normalized_value", "mention", "metric",
+                                      "counted_object"]).to_pylist()
+             if q["article_id"] in article_ids and q["normalized_value"]]
+    money.sort(key=lambda q: q["normalized_value"] * (25_000 if q["normalized_unit"] == "USD" else 1), reverse=True)
+    return [f"{q['mention']} — {q['metric'] or q['counted_object'] or ''} ({titles.get(q['article_id'], '')})"
+            for q in money[:limit]]
 
 
 _warehouses: dict[str, Warehouse] = {}
