@@ -94,18 +94,19 @@ def _alive(run_row: dict) -> bool:
 
 
 def _run_row(run_id: str, status: str, started: datetime, sources: list[str], wh: Warehouse, batches: int,
-             totals: RunTotals, error: str | None = None) -> dict:
-    return {
-        "run_id": run_id, "flow_run_name": flow_run.name or run_id, "status": status, "started_at": started,
-        "finished_at": None if status == "running" else datetime.now(timezone.utc), "sources": sources,
-        "warehouse": wh.uri(), "host": socket.gethostname(), "pid": os.getpid(), "batches": batches,
-        "discovered": totals.discovered, "articles_loaded": totals.loaded, "articles_new": totals.new,
-        "articles_changed": totals.changed, "articles_unchanged": totals.unchanged, "inputs_skipped": totals.skipped,
-        "rejected": totals.rejected, "undated": totals.undated, "fetch_s": totals.seconds["fetch"],
-        "clean_s": totals.seconds["clean"], "extract_s": totals.seconds["extract"], "load_s": totals.seconds["load"],
-        "rows_written": json.dumps(totals.rows_written, sort_keys=True), "pipeline_version": PIPELINE_VERSION,
-        "error": error,
-    }
+             totals: RunTotals, error: str | None = None):
+    """The run's row of `runs` (a typed record), written at the start and replaced at the end."""
+    return TABLES["runs"].record(
+        run_id=run_id, flow_run_name=flow_run.name or run_id, status=status, started_at=started,
+        finished_at=None if status == "running" else datetime.now(timezone.utc), sources=sources,
+        warehouse=wh.uri(), host=socket.gethostname(), pid=os.getpid(), batches=batches,
+        discovered=totals.discovered, articles_loaded=totals.loaded, articles_new=totals.new,
+        articles_changed=totals.changed, articles_unchanged=totals.unchanged, inputs_skipped=totals.skipped,
+        rejected=totals.rejected, undated=totals.undated, fetch_s=totals.seconds["fetch"],
+        clean_s=totals.seconds["clean"], extract_s=totals.seconds["extract"], load_s=totals.seconds["load"],
+        rows_written=json.dumps(totals.rows_written, sort_keys=True), pipeline_version=PIPELINE_VERSION,
+        error=error,
+    )
 
 
 def stale_inputs(wh: Warehouse) -> Discovery:

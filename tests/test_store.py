@@ -88,7 +88,7 @@ def test_rejects_are_current_state_per_input(wh):
 
 def test_parquet_files_carry_column_docs_and_schema_version(wh):
     wh.commit(batch((article("a", "h1", "run1"), paragraph("a", "x")),), "run1")
-    files = wh._table_files("articles")
+    files = wh.part_files("articles")
     schema = pq.read_schema(files[0].path)
     assert schema.metadata[b"schema_version"] == b"1"
     assert b"description" in schema.field("content_hash").metadata

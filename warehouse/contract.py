@@ -7,11 +7,18 @@ from dataclasses import MISSING, dataclass, field, make_dataclass
 from functools import cached_property
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-# How a table is written, declared per table (dlt-style) rather than decided at write time:
-#   merge  - rows belong to an article; a changed article replaces all its rows, an unchanged one keeps them
-#   append - every run adds rows and nothing is rewritten (the `runs` log, `rejects`)
-WRITE_DISPOSITIONS = ("merge", "append")
+# How a table is written, declared per table (dlt-style) and dispatched on by the store (warehouse/writers.py):
+#   merge   - a commit replaces the committed rows of each group (one value of `merge_key`) it brings rows for,
+#             and a group it brings unchanged stays as committed. Article tables merge by article_id (the
+#             `articles` ledger decides each article's fate for all of them); `rejects` by input_id (the
+#             current state per input); `runs` by run_id (a run replaces its own row as it progresses).
+#   append  - every commit adds rows and nothing committed is rewritten (the `fetches` log); a key already
+#             committed is refused.
+#   replace - a commit that brings rows for the table (even none) rewrites it whole; tables rebuilt from the
+#             others after each run (consolidated tables). A commit without the table leaves it as it is.
+WRITE_DISPOSITIONS = ("merge", "append", "replace")
 
 # Hive partition columns of article-scoped tables; they live in the folder names, not in the files.
 ARTICLE_PARTITIONS = ("source", "year", "month")
@@ -40,8 +47,9 @@ class Table:
     name: str
     doc: str
     columns: tuple[Column, ...]
-    key: tuple[str, ...]  # unique per row within the table
+    key: tuple[str, ...]  # unique per row within the table; checked at every commit
     write: str = "merge"
+    merge_key: tuple[str, ...] = ("article_id",)  # merge tables: the group a commit replaces as one
     partition_by: tuple[str, ...] = ARTICLE_PARTITIONS
     version: int = 1
     partition_docs: dict = field(default_factory=lambda: dict(ARTICLE_PARTITION_DOCS))
@@ -54,9 +62,25 @@ class Table:
             raise ContractError(f"table {self.name}: a column is declared twice")
         if not set(self.key) <= set(names) | set(self.partition_by):
             raise ContractError(f"table {self.name}: key {self.key} names undeclared columns")
+        if self.write == "merge":
+            self._check_merge_layout()
         clashing = set(names) & set(self.partition_by)
         if clashing:  # the folder value would hide the column's own value from every reader
             raise ContractError(f"table {self.name}: columns {sorted(clashing)} share a name with a partition column")
+
+    def _check_merge_layout(self) -> None:
+        """A merge replaces whole groups, so the key must hold the group; the store merges article tables in
+        their article's partition (through the ledger) and other merge tables as one small unpartitioned file."""
+        if not self.merge_key or not set(self.merge_key) <= set(self.key):
+            raise ContractError(f"table {self.name}: merge key {self.merge_key} is not part of the key {self.key}")
+        if self.partition_by and (self.merge_key != ("article_id",) or self.partition_by != ARTICLE_PARTITIONS):
+            raise ContractError(f"table {self.name}: a partitioned merge table must merge by article_id "
+                                f"in the partitions {ARTICLE_PARTITIONS}")
+
+    @property
+    def article_scoped(self) -> bool:
+        """Rows belong to an article and follow its fate and partition (decided by the `articles` ledger)."""
+        return self.write == "merge" and self.merge_key == ("article_id",) and bool(self.partition_by)
 
     @property
     def column_names(self) -> list[str]:
@@ -103,7 +127,8 @@ class Table:
             if type(row) is record:
                 continue
             if not isinstance(row, dict):
-                raise ContractError(f"table {self.name}: a row is a {type(row).__name__}, not a {record.__name__} or dict")
+                raise ContractError(f"table {self.name}: a row is a {type(row).__name__}, "
+                                    f"not a {record.__name__} or a dict")
             if not required <= row.keys() <= allowed:
                 missing, extra = sorted(required - row.keys()), sorted(row.keys() - allowed)
                 raise ContractError(f"table {self.name}: row columns differ from the contract"
@@ -112,16 +137,55 @@ class Table:
     def to_arrow(self, rows: "list | pa.Table") -> pa.Table:
         """Rows (records of this table, or dicts with exactly its stored columns) as a table of the file schema."""
         if isinstance(rows, pa.Table):
-            missing = set(self.file_columns) - set(rows.column_names)
-            extra = set(rows.column_names) - set(self.file_columns)
-            if missing or extra:
-                raise ContractError(f"table {self.name}: Arrow columns differ from the contract; "
-                                    f"missing {sorted(missing)}, undeclared {sorted(extra)}")
-            return rows
+            return self._conformed(rows)
         self.check_rows(rows)
         columns = {name: [row.get(name) if type(row) is dict else getattr(row, name) for row in rows]
                    for name in self.file_columns}
         return pa.table(columns, schema=self.file_schema())
+
+    def _conformed(self, rows: pa.Table) -> pa.Table:
+        """An Arrow table with exactly the stored columns, in the file schema's order and types."""
+        missing = set(self.file_columns) - set(rows.column_names)
+        extra = set(rows.column_names) - set(self.file_columns)
+        if missing or extra:
+            raise ContractError(f"table {self.name}: Arrow columns differ from the contract; "
+                                f"missing {sorted(missing)}, undeclared {sorted(extra)}")
+        schema = self.file_schema()
+        if rows.schema.equals(schema):
+            return rows
+        try:
+            return rows.select(list(self.file_columns)).cast(schema)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise ContractError(f"table {self.name}: Arrow column types differ from the contract: {exc}") from exc
+
+    def key_of(self, row) -> tuple:
+        """The key values of a row (record or dict)."""
+        if type(row) is dict:
+            return tuple(row.get(k) for k in self.key)
+        return tuple(getattr(row, k) for k in self.key)
+
+    def first_per_key(self, rows: list) -> list:
+        """The rows with the first row of each key only (for producers whose rows may repeat one fact)."""
+        first: dict[tuple, object] = {}
+        for row in rows:
+            first.setdefault(self.key_of(row), row)
+        return list(first.values())
+
+    def check_unique(self, keys: pa.Table, committed: pa.Table | None = None) -> None:
+        """Raises ContractError when the key columns of `keys` repeat a key, among themselves or with `committed`."""
+        names = list(self.key)
+        both = keys.select(names)
+        if committed is not None and committed.num_rows:
+            both = pa.concat_tables([committed.select(names).cast(both.schema), both])
+        if both.num_rows < 2:
+            return
+        counts = both.group_by(names, use_threads=False).aggregate([([], "count_all")])
+        repeated = counts.filter(pc.greater(counts["count_all"], 1))
+        if repeated.num_rows:
+            where = "already committed or repeated in the batch" if committed is not None else "repeated in the batch"
+            examples = [tuple(r[k] for k in names) for r in repeated.slice(0, 3).to_pylist()]
+            raise ContractError(f"table {self.name}: {repeated.num_rows} key value(s) of key {self.key} {where}, "
+                                f"e.g. {examples}")
 
 
 def col(name: str, type_: pa.DataType, doc: str, nullable: bool = True, set_at_commit: bool = False) -> Column:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from pathlib import Path
@@ -59,4 +60,12 @@ def read_bytes(fs: pafs.FileSystem, path: str) -> bytes | None:
         with fs.open_input_stream(path, compression=None) as f:
             return f.read()
     except FileNotFoundError:
+        return None
+
+
+def read_json(fs: pafs.FileSystem, path: str):
+    """A small JSON file (manifest, lease), or None when it is absent, empty or torn."""
+    try:
+        return json.loads(read_bytes(fs, path) or b"null")
+    except ValueError:
         return None

@@ -22,7 +22,7 @@ def connect(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
         con.register_filesystem(_S3(warehouse.fs))
         prefix = "s3://" + warehouse.base
     for name, table in TABLES.items():
-        if not warehouse._table_files(name):
+        if not warehouse.part_files(name):
             continue
         glob = f"{prefix}/{name}/**/*.parquet"
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', "

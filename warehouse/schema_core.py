@@ -102,6 +102,7 @@ REJECTS = Table(
     doc="Inputs (or records of an input) that could not be loaded, with stage and reason; the current state per input.",
     key=("input_id", "stage", "reason"),
     write="merge",
+    merge_key=("input_id",),  # a commit that settles an input (rejected again, or loaded) replaces its rejects
     partition_by=(),
     columns=(
         col("input_id", pa.string(), "Stable id of the rejected input (hash of its uri); merge key.", False),
@@ -122,6 +123,7 @@ RUNS = Table(
     doc="One row per flow run: status, counts per stage and outcome, durations, rows written.",
     key=("run_id",),
     write="merge",
+    merge_key=("run_id",),  # each run replaces its own row as it progresses (Warehouse.write_run)
     partition_by=(),
     columns=(
         col("run_id", pa.string(), "Prefect flow run id (or a local id for bare runs).", False),

@@ -48,4 +48,4 @@ FETCHES = Table(
     ),
 )
 
-TABLES = (FETCHES,)
+WEB_TABLES = (FETCHES,)

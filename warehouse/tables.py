@@ -1,32 +1,23 @@
-"""Registry of every warehouse table, gathered from the per-domain schema modules."""
+"""Registry of every warehouse table: the per-domain schema modules, imported directly."""
 
 from __future__ import annotations
 
-import importlib
-
-from warehouse.contract import Table
+from warehouse.contract import ContractError, Table
 from warehouse.schema_core import CORE_TABLES
+from warehouse.schema_entities import ENTITY_TABLES
+from warehouse.schema_facts import FACT_TABLES
+from warehouse.schema_web import WEB_TABLES
 
-# Domain modules declare Table objects at module level (or list them in TABLES).
-_DOMAIN_MODULES = ("warehouse.schema_facts", "warehouse.schema_entities", "warehouse.schema_web")
 
-
-def _collect() -> dict[str, Table]:
-    tables = {t.name: t for t in CORE_TABLES}
-    for name in _DOMAIN_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        declared = getattr(module, "TABLES", None) or [v for v in vars(module).values() if isinstance(v, Table)]
-        for t in declared:
-            assert t.name not in tables, f"table {t.name} declared twice"
-            tables[t.name] = t
+def _registry(*groups: tuple[Table, ...]) -> dict[str, Table]:
+    tables: dict[str, Table] = {}
+    for table in (t for group in groups for t in group):
+        if table.name in tables:
+            raise ContractError(f"table {table.name} declared twice")
+        tables[table.name] = table
     return tables
 
 
-TABLES: dict[str, Table] = _collect()
-ARTICLE_TABLES = tuple(t for t in TABLES.values() if "article_id" in t.column_names and t.partition_by)
-APPEND_TABLES = tuple(t for t in TABLES.values() if t.write == "append")
+TABLES: dict[str, Table] = _registry(CORE_TABLES, FACT_TABLES, ENTITY_TABLES, WEB_TABLES)
+# Rows that belong to an article, follow its fate (new, changed, unchanged) and live in its partition.
+ARTICLE_TABLES = tuple(t for t in TABLES.values() if t.article_scoped)

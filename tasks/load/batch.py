@@ -29,9 +29,12 @@ class LoadResult:
     seconds: tuple[float, ...] = ()  # (fetch, clean, extract, load)
 
 
-def reject_rows(rejects: list[Reject], run_id: str) -> list[dict]:
-    return [reject_row(run_id, r.stage, r.reason, r.source, r.uri, r.location, r.article_id, r.detail)
+def reject_rows(rejects: list[Reject], run_id: str) -> list:
+    """The batch's rejects as `rejects` records, one per input, stage and reason (the table's key): records
+    of one file failing alike are one reject, the first."""
+    rows = [reject_row(run_id, r.stage, r.reason, r.source, r.uri, r.location, r.article_id, r.detail)
             for r in rejects]
+    return TABLES["rejects"].first_per_key(rows)
 
 
 def load_batch(warehouse: Warehouse, batch: ExtractedBatch, run_id: str, batch_label: str) -> LoadResult:
