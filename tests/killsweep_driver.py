@@ -31,7 +31,7 @@ def install_half_writing_parquet() -> None:
     """
     import pyarrow.parquet as pq
 
-    import warehouse.store as store
+    import warehouse.staging as staging  # where the store writes its staged part files
 
     class HalfWritingParquet:
         def __getattr__(self, name):
@@ -47,7 +47,7 @@ def install_half_writing_parquet() -> None:
                     writer.write_table(table.slice(start, rows_per_group))
                     checkpoint(HALF_WRITE_POINT)
 
-    store.pq = HalfWritingParquet()
+    staging.pq = HalfWritingParquet()
 
 
 def run_bare(sources: list[str], warehouse: str, batch_size: int) -> dict:
