@@ -115,9 +115,12 @@ def test_a_declaration_breaking_the_contract_is_refused(overrides, message):
         _table(**overrides)
 
 
-def test_append_and_replace_tables_may_be_partitioned_by_their_own_columns():
-    assert _table(write="append", partition_by=("day",)).partition_by == ("day",)
-    assert _table(write="replace", partition_by=("day",)).partition_by == ("day",)
+def test_append_and_replace_tables_are_partitioned_by_values_derived_from_their_columns():
+    day = {"day": lambda rows: rows["v"]}
+    assert _table(write="append", partition_by=("day",), partition_values=day).partition_by == ("day",)
+    assert _table(write="replace", partition_by=("day",), partition_values=day).partition_by == ("day",)
+    with pytest.raises(ContractError, match=r"table t: partitions \('day',\) need a partition_values function"):
+        _table(write="append", partition_by=("day",))
 
 
 def test_a_table_declared_twice_is_refused():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pyarrow as pa
 from pyarrow.fs import FileSelector
@@ -29,7 +29,7 @@ def nothing_staged(wh: Warehouse) -> bool:
 
 def fetch(fetch_id: str, day: str = "2024-05-01") -> dict:
     return {"fetch_id": fetch_id, "url": f"https://tin.example.vn/{fetch_id}", "role": "article", "outcome": "fetched",
-            "fetched_at": datetime(2024, 5, 1, tzinfo=timezone.utc), "fetch_date": day}
+            "fetched_at": datetime.fromisoformat(day).replace(tzinfo=timezone.utc), "fetch_date": day}
 
 
 # ---- append ---------------------------------------------------------------------------------
@@ -56,11 +56,16 @@ def test_append_refuses_a_key_already_committed(wh):
     assert [r["fetch_id"] for r in rows(wh, "fetches")] == ["f1"] and nothing_staged(wh)
 
 
-def test_append_rows_must_carry_their_partition_values(wh):
-    row = fetch("f1")
-    del row["fetch_date"]
-    with pytest.raises(ContractError, match=r"table fetches: rows must be dicts carrying the partition values"):
-        wh.commit({"fetches": [row]}, "run1")
+def test_append_rows_as_records_or_arrow_go_to_the_partition_their_contract_derives(wh):
+    """Partition values come from the row's own columns (fetch_date: UTC date of fetched_at), not from the caller."""
+    fetches = TABLES["fetches"]
+    late = {**fetch("f1"), "fetched_at": datetime(2024, 5, 1, 23, 30, tzinfo=timezone.utc)}
+    early_vn = {**fetch("f2"), "fetched_at": datetime(2024, 5, 2, 6, 0, tzinfo=timezone(timedelta(hours=7)))}
+    records = [fetches.record(**{k: v for k, v in r.items() if k != "fetch_date"}) for r in (late, early_vn)]
+    wh.commit({"fetches": records[:1]}, "run1")
+    wh.commit({"fetches": fetches.to_arrow(records[1:])}, "run2")
+    assert sorted((r["fetch_id"], r["fetch_date"]) for r in rows(wh, "fetches")) == [
+        ("f1", "2024-05-01"), ("f2", "2024-05-01")]
 
 
 # ---- merge ----------------------------------------------------------------------------------
@@ -102,7 +107,8 @@ def test_loading_an_input_clears_its_old_rejects(wh):
 def _notes(write: str, partition_by: tuple[str, ...] = ()) -> Table:
     """A table no code names: what the store does with it comes from its contract alone."""
     return Table(name="notes", doc="test table", key=("group", "note_id"), write=write, merge_key=("group",),
-                 partition_by=partition_by, columns=(col("note_id", pa.string(), "id", False),
+                 partition_by=partition_by, partition_values={p: lambda rows: rows["group"] for p in partition_by},
+                 columns=(col("note_id", pa.string(), "id", False),
                                                      col("group", pa.string(), "group", False),
                                                      col("text", pa.string(), "text")))
 
@@ -136,10 +142,12 @@ def test_replace_rewrites_the_whole_table_at_each_commit_that_brings_it(wh, monk
 
 
 def test_replace_of_a_partitioned_table_leaves_no_old_partition(wh, monkeypatch):
-    monkeypatch.setitem(TABLES, "notes", _notes("replace", partition_by=("day",)))
-    wh.commit({"notes": [note("n1", "g1", day="d1"), note("n2", "g1", day="d2")]}, "run1")
-    wh.commit({"notes": [note("n1", "g1", day="d3")]}, "run2")
-    assert [(r["note_id"], r["day"]) for r in rows(wh, "notes")] == [("n1", "d3")]
+    monkeypatch.setitem(TABLES, "notes", _notes("replace", partition_by=("shelf",)))
+    wh.commit({"notes": [note("n1", "g1"), note("n2", "g2")]}, "run1")
+    assert sorted(i.path.split("/")[-2] for i in wh.part_files("notes")) == ["shelf=g1", "shelf=g2"]
+    wh.commit({"notes": [note("n1", "g3")]}, "run2")
+    assert [(r["note_id"], r["shelf"]) for r in rows(wh, "notes")] == [("n1", "g3")]
+    assert [i.path.split("/")[-2] for i in wh.part_files("notes")] == ["shelf=g3"]
 
 
 def test_replace_refuses_a_key_repeated_in_the_batch_and_keeps_the_table(wh, monkeypatch):

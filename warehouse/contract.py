@@ -53,6 +53,9 @@ class Table:
     partition_by: tuple[str, ...] = ARTICLE_PARTITIONS
     version: int = 1
     partition_docs: dict = field(default_factory=lambda: dict(ARTICLE_PARTITION_DOCS))
+    # Tables partitioned by their own values (not article tables): partition -> function of the rows (Arrow,
+    # file schema) giving each row's folder value, so rows need not carry them (records and Arrow cannot).
+    partition_values: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.write not in WRITE_DISPOSITIONS:
@@ -64,6 +67,9 @@ class Table:
             raise ContractError(f"table {self.name}: key {self.key} names undeclared columns")
         if self.write == "merge":
             self._check_merge_layout()
+        if self.partition_by and not self.article_scoped and set(self.partition_values) != set(self.partition_by):
+            raise ContractError(f"table {self.name}: partitions {self.partition_by} need a partition_values "
+                                "function each (the folder value of a row, from its columns)")
         clashing = set(names) & set(self.partition_by)
         if clashing:  # the folder value would hide the column's own value from every reader
             raise ContractError(f"table {self.name}: columns {sorted(clashing)} share a name with a partition column")

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from warehouse.contract import Table, col
 
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
+
+
+def _fetch_date(rows: pa.Table) -> pa.ChunkedArray:
+    """The fetch_date partition of fetch rows: the UTC date (YYYY-MM-DD) of fetched_at."""
+    return pc.strftime(rows["fetched_at"], format="%Y-%m-%d")
+
 
 FETCHES = Table(
     name="fetches",
@@ -22,6 +29,7 @@ FETCHES = Table(
     key=("fetch_id",),
     write="append",
     partition_by=("fetch_date",),
+    partition_values={"fetch_date": _fetch_date},
     partition_docs={"fetch_date": "Partition: UTC date (YYYY-MM-DD) of the fetch."},
     columns=(
         col("fetch_id", pa.string(), "Random unique id of this fetch row.", False),

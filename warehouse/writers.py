@@ -54,13 +54,13 @@ def conform(rows: dict[str, list | pa.Table], batch_tables: Callable[[Table], bo
 
 
 def _self_partitioned(table: Table, rows: list | pa.Table) -> Groups:
-    """Rows of a table partitioned by its own values (e.g. fetches by fetch_date): dicts carrying them."""
-    if isinstance(rows, pa.Table) or any(type(r) is not dict or not set(table.partition_by) <= r.keys() for r in rows):
-        raise ContractError(f"table {table.name}: rows must be dicts carrying the partition values {table.partition_by}")
-    by_folder: dict[str, list] = defaultdict(list)
-    for row in rows:
-        by_folder[folder_of(row, table.partition_by)].append(row)
-    return {folder: table.to_arrow(part) for folder, part in by_folder.items()}
+    """Rows of a table partitioned by its own values (e.g. fetches by fetch_date), grouped by their folder."""
+    arrow = table.to_arrow(rows)
+    values = [table.partition_values[p](arrow).to_pylist() for p in table.partition_by]
+    by_folder: dict[str, list[int]] = defaultdict(list)
+    for index, row_values in enumerate(zip(*values)):
+        by_folder[folder_of(dict(zip(table.partition_by, row_values)), table.partition_by)].append(index)
+    return {folder: arrow.take(pa.array(indices)) for folder, indices in by_folder.items()}
 
 
 def stage_batch(parts: PartFiles, batch: Batch, staging: Staging) -> None:
