@@ -24,7 +24,7 @@ def wh(tmp_path):
 
 
 def nothing_staged(wh: Warehouse) -> bool:
-    return not wh._exists(wh.path(STAGING)) or not wh.fs.get_file_info(FileSelector(wh.path(STAGING)))
+    return not wh.exists(wh.path(STAGING)) or not wh.fs.get_file_info(FileSelector(wh.path(STAGING)))
 
 
 def fetch(fetch_id: str, day: str = "2024-05-01") -> dict:

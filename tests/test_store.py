@@ -117,7 +117,7 @@ def test_recovery_finishes_a_committed_batch_and_discards_an_uncommitted_one(wh,
     wh.fs.create_dir(wh.path(STAGING, "b-torn"))
     pq.write_table(table, wh.path(STAGING, "b-torn", "00001.parquet"))
     assert wh.recover() == {"finished": 1, "discarded": 1}
-    assert wh._exists(final)
+    assert wh.exists(final)
     assert len(wh.read_table("paragraphs")) == 2
     assert wh.fs.get_file_info(wh.path(STAGING, "b-torn")).type.name == "NotFound"
 

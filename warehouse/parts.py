@@ -38,14 +38,14 @@ class PartFiles:
             return self.path(*parts)
         return "s3://" + self.path(*parts)
 
-    def _exists(self, path: str) -> bool:
+    def exists(self, path: str) -> bool:
         return exists(self.fs, path)
 
     # ---- reading ---------------------------------------------------------------------------
     def part_files(self, name: str) -> list[pafs.FileInfo]:
         """The part files of a table, in path order (hidden and temporary files are no part of it)."""
         root = self.table_path(name)
-        if not self._exists(root):
+        if not self.exists(root):
             return []
         selector = pafs.FileSelector(root, recursive=True)
         return sorted(

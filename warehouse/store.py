@@ -71,7 +71,7 @@ class Warehouse(PartFiles):
         replaces the reject state of those inputs; inputs loaded successfully clear their old rejects.
         A row breaking its contract, or a repeated key, raises ContractError and commits nothing.
         """
-        incoming = conform(rows, lambda table: table is not RUNS)
+        incoming = conform(rows, written_elsewhere=(RUNS,))
         with self.lock():
             self.recover()
             checkpoint("commit.locked")

@@ -39,14 +39,15 @@ class Batch:
         return groups.get("") if groups else None
 
 
-def conform(rows: dict[str, list | pa.Table], batch_tables: Callable[[Table], bool]) -> dict[str, Groups]:
-    """Every table's rows checked against its contract (ContractError otherwise) and made Arrow tables."""
+def conform(rows: dict[str, list | pa.Table], written_elsewhere: tuple[Table, ...] = ()) -> dict[str, Groups]:
+    """Every table's rows checked against its contract (ContractError otherwise) and made Arrow tables;
+    rows of a table in `written_elsewhere` (not by a batch commit) are refused too."""
     out: dict[str, Groups] = {}
     for name, given in rows.items():
         table = TABLES.get(name)
         if table is None:
             raise ContractError(f"rows given for {name!r}, which is no declared table ({', '.join(TABLES)})")
-        if not batch_tables(table):
+        if table in written_elsewhere:
             raise ContractError(f"table {name}: its rows are not written by a batch commit")
         out[name] = _self_partitioned(table, given) if table.partition_by and not table.article_scoped \
             else {"": table.to_arrow(given)}
@@ -97,7 +98,7 @@ def _remove_changed_articles(parts: PartFiles, tables: list[Table], decision: De
     for table in tables:
         for (old_batch, part_dir), ids in decision.old_locations.items():
             path = parts.path(table.name, part_dir, f"part-{old_batch}.parquet")
-            if not parts._exists(path):
+            if not parts.exists(path):
                 continue
             old = pq.read_table(path, filesystem=parts.fs)
             remaining = old.filter(pc.invert(pc.is_in(old["article_id"], pa.array(sorted(ids)))))
