@@ -26,6 +26,11 @@ evidence.change.emit();
 """
 
 
+def data_source(frame: pd.DataFrame) -> ColumnDataSource:
+    """A ColumnDataSource of a frame's columns (given as arrays: Bokeh's own DataFrame path resets the index in place)."""
+    return ColumnDataSource({name: frame[name].to_numpy() for name in frame.columns})
+
+
 def anchor(article_id: str, sentence_index) -> str:
     """Id of the evidence entry of a sentence (or of the article when the fact has no sentence)."""
     if not isinstance(article_id, str):  # a rejected input that never became an article
@@ -41,7 +46,7 @@ def evidence_table(bars: ColumnDataSource, evidence: pd.DataFrame, fact_title: s
     shown = evidence.assign(anchor=[anchor(a, s) for a, s in zip(evidence["article_id"], evidence["sentence_index"])])
     shown["label"] = shown["key"].map(labels) if labels else shown["key"]
     shown["snippet"] = shown["sentence"].fillna(shown.get("title", "")).fillna("").str.slice(0, 110)
-    source = ColumnDataSource(shown[["key", "label", "fact", "detail", "snippet", "anchor"]].fillna("").astype(str))
+    source = data_source(shown[["key", "label", "fact", "detail", "snippet", "anchor"]].fillna("").astype(str))
     view = CDSView(filter=IndexFilter(list(range(len(shown)))))
     bars.selected.js_on_change("indices", CustomJS(args={"bars": bars, "evidence": source, "view": view}, code=_FILTER_JS))
     columns = [TableColumn(field="label", title="bar", width=140),
@@ -58,7 +63,7 @@ def hbar_panel(bars: pd.DataFrame, value: str, title: str, evidence: pd.DataFram
     """Horizontal bars (first row on top) with the linked evidence table below."""
     bars = bars.iloc[::-1].reset_index(drop=True)
     bars["label"] = bars["key"].str.split("|").str[0]
-    source = ColumnDataSource(bars)
+    source = data_source(bars)
     height = 90 + 22 * max(len(bars), 1)
     fig = figure(y_range=list(dict.fromkeys(bars["label"])) or [""], height=height, width=WIDTH, title=title,
                  toolbar_location="right", tools="tap,reset,save", x_axis_label=axis_label or value.replace("n_", ""))
@@ -80,7 +85,7 @@ def time_panel(bars: pd.DataFrame, unit: str, evidence: pd.DataFrame):
     wide["key"] = wide["day"].astype(str)
     wide["day"] = pd.to_datetime(wide["day"])
     wide["total"] = wide[sources].sum(axis=1)
-    source = ColumnDataSource(wide)
+    source = data_source(wide)
     fig = figure(x_axis_type="datetime", height=320, width=WIDTH, tools="tap,xpan,xwheel_zoom,reset,save",
                  title=f"Articles per source and {unit} (tap a bar for its articles)", y_axis_label="articles")
     days = {"day": 1, "week": 7, "month": 30}[unit]
@@ -102,7 +107,7 @@ def map_panel(points: pd.DataFrame, outline: list[tuple[float, float]], evidence
         lat, lon = zip(*outline)
         fig.scatter(x=list(lon), y=list(lat), size=2, color="#bbbbbb", alpha=0.6)
     points = points.assign(size=4 + 2 * points["mentions"].pow(0.5).clip(upper=12))
-    source = ColumnDataSource(points)
+    source = data_source(points)
     dots = fig.scatter(x="longitude", y="latitude", size="size", source=source, color=Category10_10[3], alpha=0.7,
                        line_color="white", nonselection_alpha=0.25)
     fig.select_one(TapTool).renderers = [dots]
@@ -116,7 +121,7 @@ def map_panel(points: pd.DataFrame, outline: list[tuple[float, float]], evidence
 def holders_panel(holders: pd.DataFrame):
     """Office holders stated most often, as a table whose role links to the first sentence stating it."""
     shown = holders.assign(anchor=[anchor(a, s) for a, s in zip(holders["article_id"], holders["sentence_index"])])
-    source = ColumnDataSource(shown.drop(columns=["article_id", "sentence_index"]).fillna(""))
+    source = data_source(shown.drop(columns=["article_id", "sentence_index"]).fillna(""))
     columns = [TableColumn(field="person", title="person", width=180),
                TableColumn(field="role", title="role (links to the sentence)", formatter=_LINK, width=180),
                TableColumn(field="organisation", title="organisation", width=380),
