@@ -9,11 +9,16 @@ from bokeh.layouts import column
 from bokeh.models import (CDSView, ColumnDataSource, CustomJS, DataTable, HoverTool, HTMLTemplateFormatter, IndexFilter,
                           NumeralTickFormatter, TableColumn, TapTool)
 from bokeh.palettes import Category10_10
-from bokeh.plotting import figure
+from bokeh.plotting import figure as bokeh_figure
 
 WIDTH = 960
 EVIDENCE_HEIGHT = 190
-_LINK = HTMLTemplateFormatter(template='<a href="#<%= anchor %>"><%= value %></a>')
+
+
+def _link() -> HTMLTemplateFormatter:
+    """A cell linking to its row's evidence entry (a new model each time: a model belongs to one document)."""
+    return HTMLTemplateFormatter(template='<a href="#<%= anchor %>"><%= value %></a>')
+
 
 # Tapping a bar (or point) shows only its evidence rows; tapping empty space shows them all again.
 _FILTER_JS = """
@@ -24,6 +29,13 @@ for (let i = 0; i < keys.length; i++) { if (picked.size === 0 || picked.has(keys
 view.filter.indices = shown;
 evidence.change.emit();
 """
+
+
+def figure(**options):
+    """A Bokeh figure without the toolbar's logo (its colours would read as marks to the browser test)."""
+    fig = bokeh_figure(**options)
+    fig.toolbar.logo = None
+    return fig
 
 
 def data_source(frame: pd.DataFrame) -> ColumnDataSource:
@@ -50,9 +62,9 @@ def evidence_table(bars: ColumnDataSource, evidence: pd.DataFrame, fact_title: s
     view = CDSView(filter=IndexFilter(list(range(len(shown)))))
     bars.selected.js_on_change("indices", CustomJS(args={"bars": bars, "evidence": source, "view": view}, code=_FILTER_JS))
     columns = [TableColumn(field="label", title="bar", width=140),
-               TableColumn(field="fact", title=fact_title, formatter=_LINK, width=220),
+               TableColumn(field="fact", title=fact_title, formatter=_link(), width=220),
                TableColumn(field="detail", title=detail_title, width=140),
-               TableColumn(field="snippet", title="sentence (click a fact for the article and offsets)", formatter=_LINK,
+               TableColumn(field="snippet", title="sentence (click a fact for the article and offsets)", formatter=_link(),
                            width=460)]
     return DataTable(source=source, view=view, columns=columns, width=WIDTH, height=EVIDENCE_HEIGHT,
                      index_position=None, reorderable=False, name="evidence")
@@ -123,7 +135,7 @@ def holders_panel(holders: pd.DataFrame):
     shown = holders.assign(anchor=[anchor(a, s) for a, s in zip(holders["article_id"], holders["sentence_index"])])
     source = data_source(shown.drop(columns=["article_id", "sentence_index"]).fillna(""))
     columns = [TableColumn(field="person", title="person", width=180),
-               TableColumn(field="role", title="role (links to the sentence)", formatter=_LINK, width=180),
+               TableColumn(field="role", title="role (links to the sentence)", formatter=_link(), width=180),
                TableColumn(field="organisation", title="organisation", width=380),
                TableColumn(field="n_articles", title="articles", width=70),
                TableColumn(field="statements", title="statements", width=80)]

@@ -104,6 +104,9 @@ def _offset(value) -> str:
 
 def render(title: str, header: str, sections: list[Section], evidence: str) -> str:
     """The whole page; Bokeh includes only the JavaScript bundles the figures use (no CDN, no server)."""
+    if not any(section.root is not None for section in sections):  # nothing to draw: no Bokeh at all
+        return (f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+                f"<style>{CSS}</style></head><body>{header}{evidence}</body></html>")
     doc = Document()
     for section in sections:
         if section.root is not None:
