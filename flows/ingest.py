@@ -312,7 +312,8 @@ def summarize(run_id: str, wh: Warehouse, sources: list[str], totals: RunTotals,
 
 
 def _publish_artifacts(summary: dict, totals: RunTotals) -> None:
-    summary["report"] = publish_report(summary["warehouse"], get_run_logger())
+    changed = bool(summary["new"] or summary["changed"] or summary["rejected"])
+    summary["report"] = publish_report(summary["warehouse"], get_run_logger(), changed)
     create_markdown_artifact(markdown_report(summary), key="ingest-summary", description="What this run did")
     create_table_artifact([{"table": t, "rows": n, "written_by_this_run": summary["rows_written"].get(t, 0)}
                            for t, n in summary["table_rows"].items()],

@@ -11,16 +11,21 @@ def example_query(warehouse_uri: str) -> str:
             f"FROM quantities q JOIN articles a USING (article_id) ORDER BY q.normalized_value DESC LIMIT 5\"")
 
 
-def publish_report(warehouse_uri: str, log: logging.Logger | logging.LoggerAdapter) -> str | None:
+def publish_report(warehouse_uri: str, log: logging.Logger | logging.LoggerAdapter, changed: bool = True) -> str | None:
     """Write the warehouse's HTML report (what `newsfacts report` writes); where it is, or None when it failed.
 
-    A report that cannot be written is logged and never fails the run: the tables are what the run promises.
+    A run that changed nothing keeps the report there is (a no-op rerun stays a few seconds). A report
+    that cannot be written is logged and never fails the run: the tables are what the run promises.
     """
-    from warehouse.report import write_report
+    from warehouse.files import exists
+    from warehouse.report import REPORT_PATH, write_report
     from warehouse.store import Warehouse
 
     try:
-        result = write_report(Warehouse(warehouse_uri))
+        wh = Warehouse(warehouse_uri)
+        if not changed and exists(wh.fs, wh.path(*REPORT_PATH)):
+            return wh.uri(*REPORT_PATH)
+        result = write_report(wh)
     except Exception as exc:  # noqa: BLE001 - see above
         log.warning("The HTML report could not be written: %s: %s", type(exc).__name__, exc)
         return None

@@ -165,3 +165,16 @@ def test_the_run_artifact_links_the_report_and_a_failed_report_never_fails_the_r
         assert publish_report(str(blocker), logging.getLogger("test")) is None
     assert "report could not be written" in caplog.text
     assert "not written" in markdown_report({**summary, "report": None})
+
+
+def test_a_run_that_changed_nothing_keeps_the_report(report_warehouse, tmp_path):
+    from flows.run_summary import publish_report
+
+    root = tmp_path / "wh"
+    shutil.copytree(report_warehouse, root)
+    page = root.joinpath(*REPORT_PATH)
+    page.write_text("kept", encoding="utf-8")
+    assert publish_report(str(root), logging.getLogger("test"), changed=False) == str(page)
+    assert page.read_text(encoding="utf-8") == "kept"
+    assert publish_report(str(root), logging.getLogger("test"), changed=True) == str(page)
+    assert page.stat().st_size > 100_000
