@@ -22,6 +22,9 @@ class SourceItem:
     content_type: str | None = None  # HTTP Content-Type, or None for local files
     format_hint: str | None = None  # forced reader ("seed", "corpus", "html", "jsonl", "csv") or None = detect
     meta: dict = field(default_factory=dict, hash=False, compare=False)  # e.g. feed title/date, HTTP status
+    # The charset fetch determined for a fetched body (`fetches.charset`): the clean stage's decoding
+    # hint. None for local files, whose markup is read for a declaration at clean instead.
+    charset: str | None = None
 
 
 @dataclass

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.clean.htmlpage import PageRejected, body_from_fragment, parse_html_page
+from tasks.clean.htmlbody import body_from_fragment
+from tasks.clean.htmlpage import PageRejected, parse_html_page
 from tasks.model import Article, Reject, SourceItem
 from tasks.clean.readers import read_item
 

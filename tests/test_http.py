@@ -12,23 +12,25 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tasks.fetch.http import (
-    FetchError,
-    HttpClient,
-    HttpPolicy,
-    Validators,
-    backoff_delay,
-    content_type_parts,
-    decompress_bounded,
-    is_public_ip,
-    parse_retry_after,
-    sniff_charset,
+from tasks.common import DecompressionBomb, DecompressionError, content_type_parts, decompress_bounded
+from tasks.fetch.charset import sniff_charset
+from tasks.fetch.http import HttpClient
+from tasks.fetch.policy import HttpPolicy, Validators, backoff_delay, is_public_ip, parse_retry_after
+from webfixtures import (
+    ROBOTS_ALLOW_ALL,
+    HeldResponse,
+    LocalSite,
+    Page,
+    article_html,
+    fast_settings,
+    gzip_bomb,
+    truncated_response,
 )
-from webfixtures import ROBOTS_ALLOW_ALL, LocalSite, Page, article_html, fast_settings, gzip_bomb
 
 MB = 1024 * 1024
 
@@ -91,9 +93,13 @@ def test_public_ip_classification():
 
 
 def test_decompress_bounded_stops_a_gzip_bomb_and_reads_multi_member_gzip():
-    with pytest.raises(FetchError, match="compression bomb"):
+    with pytest.raises(DecompressionBomb, match="compression bomb"):
         decompress_bounded(gzip_bomb(8 * MB), limit=MB)
     assert decompress_bounded(gzip.compress(b"ab") + gzip.compress(b"cd"), limit=10) == b"abcd"
+    assert decompress_bounded(gzip.compress(b"ab") + b"\0" * 8 + gzip.compress(b"cd"), limit=10) == b"abcd"
+    cut = gzip.compress(b"Tin t\xe1\xbb\xa9c " * 100)
+    with pytest.raises(DecompressionError, match="truncated gzip"):
+        decompress_bounded(cut[: len(cut) // 2], limit=MB)
 
 
 def test_charset_header_meta_and_detection():
@@ -147,46 +153,33 @@ def test_404_is_rejected_without_retry(tmp_path, server):
 
 
 def test_total_deadline_stops_retrying(tmp_path, server):
-    server.expect_request("/bai.html").respond_with_data("down", status=503, headers={"Retry-After": "5"})
-    p = policy(tmp_path, http_max_retries=10, http_total_deadline_s=0.3, http_retry_after_max_s=1.0)
+    server.expect_request("/bai.html").respond_with_data("down", status=503, headers={"Retry-After": "600"})
+    p = policy(tmp_path, http_max_retries=10, http_total_deadline_s=5.0, http_retry_after_max_s=60.0)
+    started = time.monotonic()
     with HttpClient(p) as client:
         result = client.fetch(server.url_for("/bai.html"))
     assert result.outcome == "rejected" and "deadline" in result.reason
-    assert result.attempts == 1  # waiting 1 s would pass the 0.3 s deadline: give up at once
-
-
-def slow_handler(delay: float, body: bytes = b"late"):
-    def handle(h):
-        time.sleep(delay)
-        try:
-            h._send(200, body, "text/html")
-        except OSError:
-            pass  # the client gave up already
-
-    return handle
+    assert result.attempts == 1  # waiting 60 s would pass the 5 s deadline: give up at once
+    assert time.monotonic() - started < p.retry_after_max_s / 2  # without sleeping first
 
 
 def test_slow_response_times_out_is_retried_then_rejected(tmp_path):
-    with LocalSite({"/robots.txt": ROBOTS_ALLOW_ALL, "/cham.html": slow_handler(1.0)}) as site:
-        with HttpClient(policy(tmp_path, http_read_timeout_s=0.15, http_max_retries=1)) as client:
-            result = client.fetch(site.url("/cham.html"))
+    held = HeldResponse()
+    with LocalSite({"/cham.html": held}) as site:
+        try:
+            # robots.txt is not asked: only the held page meets the short read timeout
+            with HttpClient(replace(policy(tmp_path, http_read_timeout_s=0.3, http_max_retries=1),
+                                    respect_robots=False)) as client:
+                result = client.fetch(site.url("/cham.html"))
+        finally:
+            held.released.set()
         assert result.outcome == "rejected" and result.status is None
         assert "timeout" in result.reason and result.attempts == 2
         assert len(site.requests(lambda p: p == "/cham.html")) == 2
 
 
-def truncated_handler(h):
-    h.send_response(200)
-    h.send_header("Content-Type", "text/html; charset=utf-8")
-    h.send_header("Content-Length", "10000")
-    h.end_headers()
-    h.wfile.write("<p>Bài viết bị cắt".encode())
-    h.wfile.flush()
-    h.close_connection = True
-
-
 def test_truncated_body_is_rejected_not_kept(tmp_path):
-    with LocalSite({"/robots.txt": ROBOTS_ALLOW_ALL, "/cut.html": truncated_handler}) as site:
+    with LocalSite({"/robots.txt": ROBOTS_ALLOW_ALL, "/cut.html": truncated_response}) as site:
         with HttpClient(policy(tmp_path, http_max_retries=1)) as client:
             result = client.fetch(site.url("/cut.html"))
     assert result.outcome == "rejected" and result.body == b""
@@ -271,14 +264,19 @@ def test_gzip_bomb_is_aborted_at_the_decompressed_limit(tmp_path):
     routes = {"/robots.txt": ROBOTS_ALLOW_ALL,
               "/bomb.html": Page(bomb, "text/html", headers={"Content-Encoding": "gzip"}, conditional=False),
               "/ok.html": Page(gzip.compress("Tin tức".encode()), "text/html; charset=utf-8",
-                               headers={"Content-Encoding": "gzip"})}
+                               headers={"Content-Encoding": "gzip"}),
+              # a whole response (Content-Length right) whose gzip stream stops early: a cut page, not kept
+              "/cut.html": Page(gzip.compress(article_html(2).encode())[:300], "text/html; charset=utf-8",
+                                headers={"Content-Encoding": "gzip"})}
     with LocalSite(routes) as site:
         with HttpClient(policy(tmp_path, http_max_decompressed_bytes=2 * MB)) as client:
             result = client.fetch(site.url("/bomb.html"))
             ok = client.fetch(site.url("/ok.html"))
+            cut = client.fetch(site.url("/cut.html"))
     assert len(bomb) < MB
     assert result.outcome == "rejected" and "compression bomb" in result.reason and result.attempts == 1
     assert ok.outcome == "fetched" and ok.body.decode() == "Tin tức"
+    assert cut.outcome == "rejected" and "truncated gzip" in cut.reason and cut.body == b""
 
 
 # ---------------------------------------------------------------- politeness and trust
@@ -298,6 +296,42 @@ def test_robots_txt_is_respected_and_fetched_once_per_host(tmp_path):
         assert "/cam/bai.html" not in site.requests()
         assert all(h.get("User-Agent") == HttpPolicy.from_settings(fast_settings(tmp_path)).user_agent
                    for _, _, h in site.log)
+
+
+def robots_verdicts(tmp_path, robots: bytes, paths: list[str]) -> tuple[dict[str, str], list[str]]:
+    """{path: outcome} of fetching each path from a real site with this robots.txt, and what the site was asked."""
+    routes = {"/robots.txt": Page(robots, "text/plain"), **{urlsplit(p).path: Page(b"<p>trang</p>") for p in paths}}
+    with LocalSite(routes) as site:
+        with HttpClient(policy(tmp_path)) as client:
+            outcomes = {p: client.fetch(site.url(p)).outcome for p in paths}
+        return outcomes, site.requests(lambda p: p != "/robots.txt")
+
+
+def test_robots_txt_longest_match_wins_over_the_first_rule(tmp_path):
+    # RFC 9309 2.2.2: the most specific (longest) matching rule applies, whatever the order of the lines
+    robots = b"User-agent: *\nDisallow: /a\nAllow: /a/b\n"
+    outcomes, asked = robots_verdicts(tmp_path, robots, ["/a/b/bai.html", "/a/c.html", "/ab.html", "/khac.html"])
+    assert outcomes == {"/a/b/bai.html": "fetched", "/a/c.html": "skipped", "/ab.html": "skipped",
+                        "/khac.html": "fetched"}
+    assert sorted(asked) == ["/a/b/bai.html", "/khac.html"]
+
+
+def test_robots_txt_wildcards_and_end_anchor(tmp_path):
+    robots = b"User-agent: *\nDisallow: /*.pdf$\nDisallow: /tin/*/in-an\n"
+    paths = ["/tai-lieu/bao-cao.pdf", "/tai-lieu/bao-cao.pdf?tai=1", "/tai-lieu/bao-cao.pdfx",
+             "/tin/2024/in-an", "/tin/2024/bai.html"]
+    outcomes, asked = robots_verdicts(tmp_path, robots, paths)
+    assert outcomes == {"/tai-lieu/bao-cao.pdf": "skipped", "/tai-lieu/bao-cao.pdf?tai=1": "fetched",
+                        "/tai-lieu/bao-cao.pdfx": "fetched", "/tin/2024/in-an": "skipped",
+                        "/tin/2024/bai.html": "fetched"}
+    assert "/tai-lieu/bao-cao.pdf" not in asked and "/tin/2024/in-an" not in asked
+
+
+def test_robots_txt_group_of_our_product_token_applies(tmp_path):
+    # the group naming our user agent's product token ("newsfacts/0.1 (...)") replaces the * group
+    robots = b"User-agent: *\nDisallow: /\n\nUser-agent: newsfacts\nDisallow: /rieng/\n"
+    outcomes, _ = robots_verdicts(tmp_path, robots, ["/rieng/bai.html", "/bai.html"])
+    assert outcomes == {"/rieng/bai.html": "skipped", "/bai.html": "fetched"}
 
 
 def test_unreachable_robots_txt_means_crawl_nothing(tmp_path):
@@ -333,21 +367,28 @@ def test_conditional_get_returns_not_modified(tmp_path):
 
 
 def test_per_host_concurrency_is_bounded(tmp_path):
-    in_flight, peak, lock = [0], [0], threading.Lock()
+    """Each request is held until a second one is in flight (so two must overlap, however busy the machine),
+    then for a while longer in case a third one gets in: with a bound of 2 none can."""
+    total, in_flight, arrived, peak = 12, [0], [0], [0]
+    changed = threading.Condition()
 
     def counting(h):
-        with lock:
+        with changed:
             in_flight[0] += 1
+            arrived[0] += 1
             peak[0] = max(peak[0], in_flight[0])
-        time.sleep(0.05)
-        with lock:
+            changed.notify_all()
+            changed.wait_for(lambda: in_flight[0] >= 2 or arrived[0] == total, timeout=30)
+            changed.wait_for(lambda: in_flight[0] > 2, timeout=0.1)  # a third request would show here
             in_flight[0] -= 1
         h._send(200, b"ok", "text/html")
 
     with LocalSite({"/robots.txt": ROBOTS_ALLOW_ALL, "/p": counting}) as site:
-        with HttpClient(policy(tmp_path, http_per_host_concurrency=2)) as client:
+        # timeouts far above the holds: a busy machine slows the test down but cannot fail it
+        slow_ok = policy(tmp_path, http_per_host_concurrency=2, http_read_timeout_s=60.0, http_total_deadline_s=120.0)
+        with HttpClient(slow_ok) as client:
             with ThreadPoolExecutor(8) as pool:
-                results = list(pool.map(lambda i: client.fetch(site.url(f"/p?i={i}")), range(12)))
+                results = list(pool.map(lambda i: client.fetch(site.url(f"/p?i={i}")), range(total)))
     assert all(r.outcome == "fetched" for r in results)
     assert peak[0] == 2
 

@@ -13,7 +13,9 @@ import tasks.clean.readers as readers
 from conftest import CORPUS, needs_corpus
 from tasks.clean.encodings import UndecodableError
 from tasks.model import Article, Reject, SourceItem
-from tasks.clean.readers import detect_format, gunzip_bounded, read_item, resolve_columns, sniff_delimiter
+from tasks.clean.readers import detect_format, read_item
+from tasks.clean.records import resolve_columns, sniff_delimiter
+from tasks.common import DecompressionBomb, decompress_bounded
 from tasks.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,8 +99,8 @@ def test_gzip_name_without_gz_picks_the_inner_reader() -> None:
 
 def test_gzip_bomb_is_refused_without_inflating_it_all() -> None:
     bomb = gzip.compress(b"a" * 5_000_000)
-    with pytest.raises(readers.InputRejected, match="decompresses to more than 1,000,000 bytes"):
-        gunzip_bounded(bomb, 1_000_000)
+    with pytest.raises(DecompressionBomb, match="decompresses to more than 1,000,000 bytes"):
+        decompress_bounded(bomb, 1_000_000)
     reject = only_reject(read("/in/bomb.gz", bomb, settings=load_settings(max_input_bytes=1_000_000)))
     assert "decompresses to more than" in reject.reason
 
@@ -114,6 +116,26 @@ def test_truncated_gzip_is_a_reject() -> None:
 def test_empty_and_blank_files() -> None:
     assert "empty input" in only_reject(read("/in/empty.txt", b"")).reason
     assert "empty input" in only_reject(read("/in/blank.txt", b"  \n\n \t\n")).reason
+
+
+def test_the_charset_fetch_determined_is_the_one_the_decoder_is_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    told: list[str | None] = []
+    decode = readers.decode_bytes
+
+    def spy(data: bytes, declared: str | None = None):
+        told.append(declared)
+        return decode(data, declared)
+
+    monkeypatch.setattr(readers, "decode_bytes", spy)
+    page = (FIXTURES / "site_a_vnexpress_style.html").read_bytes().replace(b"<head>", b'<head><meta charset="windows-1258">', 1)
+    url = "https://bao.example.vn/a.html"
+    fetched = SourceItem("web", url, "archive:x", content_type="text/html; charset=iso-8859-1", charset="utf-8")
+    only_article(read_item(fetched, page))  # fetch's decision, not the header's or the markup's
+    only_article(read_item(SourceItem("src", "/in/a.html", "/in/a.html"), page))  # a local file: its markup
+    only_article(read_item(SourceItem("web", url, "archive:y", content_type="text/html; charset=iso-8859-1"), page))
+    gzipped = SourceItem("web", url + ".gz", "archive:z", charset="ascii")  # fetch saw the gzip bytes only
+    only_article(read_item(gzipped, gzip.compress(page)))
+    assert told == ["utf-8", "windows-1258", "iso-8859-1", "windows-1258"]
 
 
 def test_binary_files() -> None:

@@ -246,6 +246,31 @@ class LocalSite:
         self.server.server_close()
 
 
+class HeldResponse:
+    """A handler that answers only once released (or after `hold_s`): a response slower than any read timeout."""
+
+    def __init__(self, hold_s: float = 30.0):
+        self.released, self.hold_s = threading.Event(), hold_s
+
+    def __call__(self, h):
+        self.released.wait(self.hold_s)
+        try:
+            h._send(200, b"late", "text/html")
+        except OSError:
+            pass  # the client gave up already
+
+
+def truncated_response(h) -> None:
+    """A handler whose response ends long before its Content-Length: the connection closes mid-body."""
+    h.send_response(200)
+    h.send_header("Content-Type", "text/html; charset=utf-8")
+    h.send_header("Content-Length", "10000")
+    h.end_headers()
+    h.wfile.write("<p>Bài viết bị cắt".encode())
+    h.wfile.flush()
+    h.close_connection = True
+
+
 ROBOTS_ALLOW_ALL = Page(b"User-agent: *\nDisallow: /private/\n", "text/plain")
 
 

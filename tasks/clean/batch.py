@@ -6,6 +6,7 @@ import pickle
 from dataclasses import dataclass, field
 from datetime import date
 
+from tasks.fetch.archive import Archive
 from tasks.fetch.discover import read_input
 from tasks.model import Article, Reject, SourceItem
 from tasks.clean.readers import read_item
@@ -76,6 +77,4 @@ def clean_batch(items: list[SourceItem], archive=None, since: date | None = None
 
 
 def clean_in_worker(items: list[SourceItem], warehouse: str, since: date | None, until: date | None) -> CleanedBatch:
-    from tasks.fetch.archive import Archive
-
     return clean_batch(items, Archive(warehouse), since, until).pack()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 
+from tasks.common import phrase_alternation
 from tasks.lexicon import table
 from tasks.model import Image, Paragraph
 
@@ -80,7 +81,7 @@ def _is_credit_name(name: str) -> bool:
 
 @cache
 def _any_marker() -> re.Pattern:
-    return re.compile("|".join(re.escape(marker) for marker, _, _ in _credit_markers()))
+    return re.compile(phrase_alternation(marker for marker, _, _ in _credit_markers()))
 
 
 @lru_cache(maxsize=4096)

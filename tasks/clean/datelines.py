@@ -9,9 +9,8 @@ from email.utils import parsedate_to_datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from tasks.common import VIETNAM_TZ, phrase_alternation
 from tasks.lexicon import table, word_list
-
-from tasks.common import VIETNAM_TZ
 
 _DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)")
 _TIME = re.compile(r"(?<![\d/])(\d{1,2})\s*[:hg]\s*(\d{2})(?!\d)")
@@ -28,10 +27,10 @@ class Dateline:
 
 
 @cache
-def _weekday_names() -> tuple[tuple[str, int], ...]:
-    """(casefolded name, ISO weekday), longest names first so "Thứ Hai" wins over "T2"-like prefixes."""
-    rows = [(" ".join(name.split()).casefold(), int(num)) for name, num in table("readers/weekdays.tsv")]
-    return tuple(sorted(rows, key=lambda r: -len(r[0])))
+def _weekdays() -> tuple[re.Pattern[str], dict[str, int]]:
+    """A regex of the weekday names (casefolded, spaces collapsed, longest first) and each name's ISO weekday."""
+    numbers = {" ".join(name.split()).casefold(): int(num) for name, num in table("readers/weekdays.tsv")}
+    return re.compile(phrase_alternation(numbers, r"\w") + r"(?!\w)"), numbers
 
 
 @cache
@@ -43,18 +42,20 @@ def _weekday_display() -> dict[int, str]:
 
 
 @cache
-def _dateline_words() -> tuple[str, ...]:
-    return tuple(sorted((w.casefold() for w in word_list("readers/dateline_words.txt")), key=len, reverse=True))
+def _dateline_words() -> re.Pattern[str]:
+    """The words a dateline may hold besides its date (casefolded), longest first."""
+    words = {w.casefold() for w in word_list("readers/dateline_words.txt")}
+    return re.compile(phrase_alternation(words, r"\w") + r"(?!\w)")
 
 
 def _find_weekday(line: str) -> tuple[int | None, str, str]:
     """(ISO weekday, the name as written, the line without it) when the line names a weekday."""
     flat = " ".join(line.split())
     folded = flat.casefold()  # casefold keeps the length of Vietnamese text, so offsets carry over
-    for name, number in _weekday_names():
-        m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", folded)
-        if m and len(folded) == len(flat):
-            return number, flat[m.start() : m.end()], flat[: m.start()] + " " + flat[m.end() :]
+    pattern, numbers = _weekdays()
+    m = pattern.search(folded)
+    if m and len(folded) == len(flat):
+        return numbers[m.group()], flat[m.start() : m.end()], flat[: m.start()] + " " + flat[m.end() :]
     return None, "", line
 
 
@@ -75,9 +76,7 @@ def parse_dateline(line: str) -> Dateline | None:
     time_match = _TIME.search(remainder)
     if time_match:
         remainder = remainder[: time_match.start()] + " " + remainder[time_match.end() :]
-    leftover = _DATELINE_FILLER.sub(" ", remainder).casefold()
-    for word in _dateline_words():
-        leftover = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", " ", leftover)
+    leftover = _dateline_words().sub(" ", _DATELINE_FILLER.sub(" ", remainder).casefold())
     if leftover.strip():
         return None
 

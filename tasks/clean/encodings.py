@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from tasks.lexicon import table
 from tasks.clean.textnorm import TONE_MARKS, is_vietnamese_syllable
+from tasks.common import byte_order_mark, codec_name, phrase_alternation
+from tasks.lexicon import table
 
 
 class UndecodableError(ValueError):
@@ -34,14 +34,6 @@ class Decoded:
     encoding: str
 
 
-_BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
 _MAGIC = (  # (prefix, offset, what it is)
     (b"\x89PNG\r\n\x1a\n", 0, "PNG image"),
     (b"%PDF-", 0, "PDF document"),
@@ -57,17 +49,9 @@ _MAGIC = (  # (prefix, offset, what it is)
     (b"ftyp", 4, "MP4/QuickTime media"),
     (b"7z\xbc\xaf\x27\x1c", 0, "7-Zip archive"),
     (b"Rar!\x1a\x07", 0, "RAR archive"),
+    (b"BZh", 0, "bzip2 archive"),
+    (b"\xfd7zXZ\x00", 0, "xz archive"),
 )
-
-# Labels that browsers treat as Windows-1252, and the names we accept for the legacy fonts.
-_LABEL_ALIASES = {
-    "latin-1": "cp1252", "latin1": "cp1252", "iso-8859-1": "cp1252", "iso8859-1": "cp1252",
-    "us-ascii": "cp1252", "ascii": "cp1252", "windows-1252": "cp1252", "cp1252": "cp1252",
-    "windows-1258": "cp1258", "cp1258": "cp1258",
-    "tcvn": "tcvn3", "tcvn3": "tcvn3", "tcvn-3": "tcvn3", "tcvn5712": "tcvn3", "tcvn-5712": "tcvn3",
-    "x-viet-tcvn5712": "tcvn3", "abc": "tcvn3",
-    "vni": "vni", "vni-windows": "vni", "x-viet-vni": "vni",
-}
 
 _C0_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c\x0b\x1b")
 # The other C0 controls, whose share tells binary from text; as bytes they are the same in UTF-8.
@@ -123,8 +107,7 @@ def _vni_sequences() -> tuple[dict[str, str], re.Pattern[str]]:
     mapping = {bytes.fromhex(row[0]).decode("latin-1"): row[1] for row in table("encodings/vni.tsv")}
     for b in range(0x80, 0xA0):
         mapping.setdefault(chr(b), _cp1252_char(chr(b)))
-    alternatives = sorted(mapping, key=len, reverse=True)
-    return mapping, re.compile("|".join(re.escape(a) for a in alternatives))
+    return mapping, re.compile(phrase_alternation(mapping))
 
 
 def decode_legacy(data: bytes | str, encoding: str) -> str:
@@ -231,7 +214,8 @@ def vietnamese_score(text: str) -> int:
     return good - bad - len(_GARBAGE.findall(text))
 
 
-def _binary_kind(data: bytes) -> str | None:
+def binary_kind(data: bytes) -> str | None:
+    """What kind of binary file `data` is by its magic number ("PDF document"), or None."""
     for magic, offset, kind in _MAGIC:
         if data[offset : offset + len(magic)] == magic:
             return kind
@@ -267,19 +251,6 @@ def _finish(text: str, encoding: str, controls: int | None = None) -> Decoded:
     return Decoded(unicodedata.normalize("NFC", text), encoding)
 
 
-def _codec_name(label: str | None) -> str | None:
-    """Our codec name for a charset label (HTTP header / meta), or None if unknown."""
-    if not label:
-        return None
-    cleaned = label.strip().strip("\"'").lower()
-    if cleaned in _LABEL_ALIASES:
-        return _LABEL_ALIASES[cleaned]
-    try:
-        return codecs.lookup(cleaned).name
-    except LookupError:
-        return None
-
-
 def _decode_8bit(data: bytes, encoding: str) -> str | None:
     if encoding in ("tcvn3", "vni"):
         return decode_legacy(data, encoding)
@@ -300,13 +271,14 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
     """Decode a document's bytes to NFC text; `declared` is a charset hint that is verified, not trusted."""
     if not data:
         raise UndecodableError("empty input")
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return _finish(data[len(bom) :].decode(encoding.removesuffix("-sig")), encoding)
-            except UnicodeDecodeError as exc:
-                raise UndecodableError(f"invalid {encoding} after its byte-order mark: {exc.reason}") from exc
-    kind = _binary_kind(data)
+    if bom := byte_order_mark(data):
+        mark, charset = bom
+        encoding = "utf-8-sig" if charset == "utf-8" else charset  # UTF-8 with a mark is told apart
+        try:
+            return _finish(data[len(mark) :].decode(charset), encoding)
+        except UnicodeDecodeError as exc:
+            raise UndecodableError(f"invalid {encoding} after its byte-order mark: {exc.reason}") from exc
+    kind = binary_kind(data)
     if kind:
         raise UndecodableError(f"binary content: {kind}")
     if b"\x00" in data:
@@ -320,7 +292,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return _decode_non_utf8(data, _codec_name(declared))
+        return _decode_non_utf8(data, codec_name(declared))
     # Valid UTF-8 with non-ASCII bytes is almost never an accident, whatever was declared.
     # Its control characters are its control bytes (mojibake repair and NFC leave them alone), and
     # counting bytes is much cheaper than scanning the text.

@@ -12,18 +12,16 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from tasks.lexicon import word_list
-from tasks.clean.body import Body, Figure, build_body, split_credit
+from tasks.clean.body import Body, build_body
 from tasks.clean.datelines import Dateline, parse_date_value, parse_dateline
-from tasks.clean.textnorm import clean_text
+from tasks.clean.htmlbody import BodyStream, element_text, is_prose, page_text, same_text, strip_site_prefix, walk
+from tasks.lexicon import word_list
 
 DATE_PARAMS = {"outputformat": "%Y-%m-%dT%H:%M:%S%z", "extensive_search": True, "original_date": True}
 # Fewer visible characters than this outside scripts: the page is rendered by JavaScript.
 MIN_VISIBLE_CHARS = 40
 # An article page has at least this much prose (sentences, not link titles) in its body.
 MIN_PROSE_CHARS = 80
-# After a "Tin liên quan"-style marker, paragraphs shorter than this are taken as the box's links.
-MAX_LINK_CHARS = 120
 _SAPO_CLASSES = ("sapo", "description", "summary", "chapeau", "lead", "excerpt", "teaser")
 _DATE_CLASSES = ("date", "time", "datetime", "publish", "publishdate", "ngay", "ngay dang")
 _CAPTION_CLASSES = ("caption", "image_desc", "desc", "figcaption", "photo-note", "note")
@@ -49,40 +47,6 @@ class PageArticle:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-@cache
-def _site_prefix() -> re.Pattern:
-    """ "(Dân trí) - " or "TTO - " before a lead (names in readers/site_prefixes.txt)."""
-    names = "|".join(re.escape(n) for n in sorted(word_list("readers/site_prefixes.txt"), key=len, reverse=True))
-    return re.compile(rf"^(?:\([^()]{{2,30}}\)|(?:{names}))\s*[-–—]\s*")
-
-
-def strip_site_prefix(text: str) -> str:
-    return _site_prefix().sub("", text)
-
-
-def _text(value: str | None) -> str:
-    return clean_text(" ".join((value or "").split())).strip()
-
-
-def _element_text(el: etree._Element) -> str:
-    return _text(" ".join(el.itertext()))
-
-
-@cache
-def _boilerplate_markers() -> frozenset[str]:
-    return frozenset(m.casefold() for m in word_list("readers/boilerplate.txt"))
-
-
-def is_boilerplate_marker(text: str) -> bool:
-    return _text(text).rstrip(":").strip().casefold() in _boilerplate_markers()
-
-
-def _is_link_teaser(text: str) -> bool:
-    """ "Xem thêm: <headline>" — a marker, a colon and one short link title."""
-    marker, colon, rest = text.partition(":")
-    return bool(colon) and is_boilerplate_marker(marker) and len(rest) <= MAX_LINK_CHARS
 
 
 @cache
@@ -115,14 +79,14 @@ def mark_noise(tree: lxml.html.HtmlElement) -> int:
 def _meta(tree: lxml.html.HtmlElement, *names: str) -> str | None:
     for name in names:
         for el in tree.xpath(f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']"):
-            value = _text(el.get("content"))
+            value = page_text(el.get("content"))
             if value:
                 return value
     return None
 
 
 def _metas(tree: lxml.html.HtmlElement, name: str) -> list[str]:
-    return [_text(el.get("content")) for el in tree.xpath(f"//meta[@property='{name}' or @name='{name}']") if el.get("content")]
+    return [page_text(el.get("content")) for el in tree.xpath(f"//meta[@property='{name}' or @name='{name}']") if el.get("content")]
 
 
 def _json_ld_objects(tree: lxml.html.HtmlElement) -> list[dict]:
@@ -152,7 +116,7 @@ def _ld_value(objects: list[dict], key: str) -> object:
 
 def _person_names(value: object) -> str | None:
     if isinstance(value, str):
-        return _text(value) or None
+        return page_text(value) or None
     if isinstance(value, dict):
         return _person_names(value.get("name"))
     if isinstance(value, list):
@@ -166,7 +130,7 @@ def _split_list(values: list[object]) -> list[str]:
     for value in values:
         parts = value if isinstance(value, list) else str(value or "").split(",")
         for part in parts:
-            text = _text(str(part))
+            text = page_text(str(part))
             if text and text.casefold() not in {o.casefold() for o in out}:
                 out.append(text)
     return out
@@ -224,7 +188,7 @@ def _dateline_in_markup(tree) -> Dateline | None:
         for el in scope.iter("div", "span", "p", "time", "li"):
             if el.get(NOISE_MARK) or len(el) > 3 or not _has_class(el, _DATE_CLASSES):
                 continue
-            dateline = parse_dateline(_element_text(el))
+            dateline = parse_dateline(element_text(el))
             if dateline and dateline.published_at:
                 return dateline
     return None
@@ -233,7 +197,7 @@ def _dateline_in_markup(tree) -> Dateline | None:
 def _sapo(tree) -> str | None:
     for el in tree.xpath("//*[self::p or self::h2 or self::div or self::span or self::strong]"):
         if _has_class(el, _SAPO_CLASSES) and not el.xpath(".//p[string-length(normalize-space()) > 200]"):
-            text = strip_site_prefix(_element_text(el))
+            text = strip_site_prefix(element_text(el))
             if len(text) >= 30:
                 return text
     return None
@@ -249,7 +213,7 @@ def _nearest_image(el: etree._Element) -> tuple[str | None, str | None]:
         images = box.xpath(".//img")
         if images:
             img = images[0]
-            return _text(img.get("alt")) or None, img.get("src") or img.get("data-src") or img.get("data-original")
+            return page_text(img.get("alt")) or None, img.get("src") or img.get("data-src") or img.get("data-original")
     return None, None
 
 
@@ -264,150 +228,10 @@ def _dom_captions(tree) -> dict[str, tuple[str | None, str | None]]:
     for box in boxes:
         image = _nearest_image(box)
         for el in [box, *box.xpath(".//p")]:
-            text = _element_text(el)
+            text = element_text(el)
             if text:
                 captions.setdefault(text, image)
     return captions
-
-
-# ---------------------------------------------------------------- body
-
-
-def _is_prose(text: str) -> bool:
-    """Sentences rather than a run of link titles: several words and a sentence end somewhere."""
-    return len(text.split()) >= 5 and bool(re.search(r"[.!?…](?:\s|$|[\"”)])", text))
-
-
-def _same_text(a: str, b: str) -> bool:
-    a, b = strip_site_prefix(a).casefold(), strip_site_prefix(b).casefold()
-    return bool(a) and (a == b or (len(a) > 40 and (a.startswith(b) or b.startswith(a))))
-
-
-@dataclass
-class _Stream:
-    """The extracted body as blocks for build_body, filtered of page furniture on the way."""
-
-    title: str
-    captions: dict[str, tuple[str | None, str | None]]
-    dropped: list[str] = field(default_factory=list)
-    blocks: list[list[str | Figure]] = field(default_factory=list)
-    skipping_box: bool = False
-    pending: Figure | None = None
-
-    def flush_figure(self) -> None:
-        if self.pending:
-            self.blocks.append([self.pending])
-            self.pending = None
-
-    def add_text(self, lines: list[str], kind: str) -> None:
-        lines = [line for line in lines if line]
-        if not lines:
-            return
-        joined = " ".join(lines)
-        if is_boilerplate_marker(joined):
-            self.flush_figure()
-            self.skipping_box = True
-            self.dropped.append(joined)
-            return
-        if self.skipping_box and (kind == "item" or len(joined) <= MAX_LINK_CHARS):
-            self.dropped.append(joined)
-            return
-        self.skipping_box = False
-        if _same_text(joined, self.title):
-            # Whatever came before the headline (category label, breadcrumb) is page furniture.
-            if all(len(t) <= MAX_LINK_CHARS for b in self.blocks for t in b if isinstance(t, str)):
-                self.dropped.extend(t for b in self.blocks for t in b if isinstance(t, str))
-                self.blocks.clear()
-            self.dropped.append(joined)
-            return
-        if len(lines) == 1 and parse_dateline(joined):
-            self.dropped.append(joined)
-            return
-        if self.pending and (joined in self.captions or split_credit(joined)):
-            self.blocks.append([Figure(joined, self.pending.alt_text, self.pending.src)])
-            self.pending = None
-            return
-        self.flush_figure()
-        if self._completes_previous_caption(joined):
-            return
-        if joined in self.captions:
-            alt, src = self.captions[joined]
-            self.blocks.append([Figure(joined, alt, src)])
-            return
-        if _is_link_teaser(joined):
-            self.dropped.append(joined)
-            return
-        self.blocks.append(lines)
-
-    def _completes_previous_caption(self, line: str) -> bool:
-        """A credit line ("Ảnh: X") right after an uncredited figure caption joins that caption."""
-        credit = split_credit(line)
-        last = self.blocks[-1][-1] if self.blocks and self.blocks[-1] else None
-        if not (credit and credit.caption is None and isinstance(last, Figure) and last.caption):
-            return False
-        if split_credit(last.caption):
-            return False
-        self.blocks[-1][-1] = Figure(f"{last.caption} {line}", last.alt_text, last.src)
-        return True
-
-    def add_graphic(self, el: etree._Element) -> None:
-        self.flush_figure()
-        self.pending = Figure("", _text(el.get("alt")) or None, el.get("src") or el.get("data-src"))
-
-
-def _lines(el: etree._Element) -> list[str]:
-    """Text of an element split at its <lb/> line breaks, without nested graphics."""
-    lines, current = [], [el.text or ""]
-    for child in el:
-        if child.tag == "lb":
-            lines.append("".join(current))
-            current = []
-        elif child.tag != "graphic":
-            current.append(" ".join(child.itertext()))
-        current.append(child.tail or "")
-    lines.append("".join(current))
-    return [_text(line) for line in lines]
-
-
-def _walk(el: etree._Element, stream: _Stream) -> None:
-    for child in el:
-        tag = child.tag
-        if tag == "graphic":
-            stream.add_graphic(child)
-        elif tag in ("p", "head", "quote", "item", "cell"):
-            for graphic in child.iter("graphic"):
-                stream.add_graphic(graphic)
-            stream.add_text(_lines(child), "item" if tag == "item" else tag)
-        elif tag in ("list", "table", "row", "div", "code"):
-            if tag == "row" and not child.xpath(".//graphic") and stream.pending is None:
-                stream.add_text([" | ".join(_element_text(c) for c in child if _element_text(c))], "row")
-            else:
-                _walk(child, stream)
-        else:
-            stream.add_text(_lines(child), tag)
-    if el.tag == "body":
-        stream.flush_figure()
-
-
-def body_from_fragment(html: str) -> Body:
-    """The paragraph model of an HTML fragment (article content stored as HTML in a data export)."""
-    tree = lxml.html.fragment_fromstring(html, create_parent="div")
-    blocks: list[list[str | Figure]] = []
-    for el in tree.iter("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "figcaption", "blockquote", "img"):
-        if el.tag == "img":
-            continue
-        if el.tag == "p" and el.getparent() is not None and el.getparent().tag == "figcaption":
-            continue
-        text = _element_text(el)
-        if text and el.tag == "figcaption":
-            img = el.getparent().find(".//img") if el.getparent() is not None else None
-            blocks.append([Figure(text, img.get("alt") if img is not None else None, img.get("src") if img is not None else None)])
-        elif text and not el.xpath("ancestor::li | ancestor::blockquote"):
-            blocks.append([text])
-    if not blocks:
-        text = _element_text(tree)
-        blocks = [[line] for line in text.split("\n") if line.strip()]
-    return build_body(blocks)
 
 
 # ---------------------------------------------------------------- the page
@@ -429,6 +253,40 @@ def _check_page(html: str, tree) -> None:
 
 def parse_html_page(html: str, url: str | None = None) -> PageArticle:
     """Article parts of a saved news page; raises PageRejected when the page holds no usable article."""
+    tree, document = _extract(html, url)
+    h1 = tree.xpath("//h1")
+    title = page_text(_meta(tree, "og:title")) or (element_text(h1[0]) if h1 else "") or page_text(document.title)
+    description = _meta(tree, "description", "og:description") or page_text(document.description) or None
+    body = _page_body(tree, document, title, lead=_sapo(tree) or description)
+    flags = list(body.flags)
+    ld = _json_ld_objects(tree)
+    author = (_meta(tree, "author", "article:author") or _person_names(_ld_value(ld, "author"))
+              or page_text(document.author) or body.author)
+    if author and author.startswith("http"):
+        author = body.author
+    canonical = (tree.xpath("//link[@rel='canonical']/@href") or [None])[0] or _meta(tree, "og:url") or document.url or url
+    categories = _split_list([*_metas(tree, "article:section"), _ld_value(ld, "articleSection") or "",
+                              *(document.categories or [])])
+    tags = _split_list([*_metas(tree, "article:tag"), _meta(tree, "keywords", "news_keywords") or "",
+                        _ld_value(ld, "keywords") or "", *(document.tags or [])])
+    language = (tree.get("lang") or document.language or "vi").split("-")[0].lower() or "vi"
+    return PageArticle(
+        title=title,
+        body=body,
+        published_at=_published_at(tree, document, flags),
+        author=author,
+        description=description,
+        canonical_url=page_text(canonical) or None,
+        categories=categories,
+        tags=tags,
+        og_image=_meta(tree, "og:image") or document.image,
+        language=language,
+        flags=flags,
+    )
+
+
+def _extract(html: str, url: str | None):
+    """The parsed page (its noise boxes marked) and trafilatura's extraction of it."""
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
     try:
         tree = lxml.html.document_fromstring(html)
@@ -448,49 +306,19 @@ def parse_html_page(html: str, url: str | None = None) -> PageArticle:
     )
     if document is None or document.body is None:
         raise PageRejected("no article text found in the page (navigation or listing page?)")
+    return tree, document
 
-    flags: list[str] = []
-    ld = _json_ld_objects(tree)
-    h1 = tree.xpath("//h1")
-    title = _text(_meta(tree, "og:title")) or (_element_text(h1[0]) if h1 else "") or _text(document.title)
-    stream = _Stream(title=title, captions=_dom_captions(tree))
-    _walk(document.body, stream)
+
+def _page_body(tree, document, title: str, lead: str | None) -> Body:
+    """The extracted body without page furniture, the lead first; a page with too little prose is rejected."""
+    stream = BodyStream(title=title, captions=_dom_captions(tree))
+    walk(document.body, stream)
     stream.flush_figure()
-
-    prose = sum(len(t) for b in stream.blocks for t in b if isinstance(t, str) and _is_prose(t))
+    prose = sum(len(t) for b in stream.blocks for t in b if isinstance(t, str) and is_prose(t))
     if prose < MIN_PROSE_CHARS:
         raise PageRejected("no article text found in the page (only a title, links or navigation)")
-    description = _meta(tree, "description", "og:description") or _text(document.description) or None
-    lead = _sapo(tree) or description
     blocks = stream.blocks
     if lead:
-        blocks = [b for b in blocks if not (len(b) == 1 and isinstance(b[0], str) and _same_text(b[0], lead))]
+        blocks = [b for b in blocks if not (len(b) == 1 and isinstance(b[0], str) and same_text(b[0], lead))]
         blocks.insert(0, [lead])
-    body = build_body(blocks)
-    flags.extend(body.flags)
-
-    author = (
-        _meta(tree, "author", "article:author")
-        or _person_names(_ld_value(ld, "author"))
-        or _text(document.author)
-        or body.author
-    )
-    if author and author.startswith("http"):
-        author = body.author
-    canonical = (tree.xpath("//link[@rel='canonical']/@href") or [None])[0] or _meta(tree, "og:url") or document.url or url
-    categories = _split_list([*_metas(tree, "article:section"), _ld_value(ld, "articleSection") or "", *(document.categories or [])])
-    tags = _split_list([*_metas(tree, "article:tag"), _meta(tree, "keywords", "news_keywords") or "", _ld_value(ld, "keywords") or "", *(document.tags or [])])
-    language = (tree.get("lang") or document.language or "vi").split("-")[0].lower() or "vi"
-    return PageArticle(
-        title=title,
-        body=body,
-        published_at=_published_at(tree, document, flags),
-        author=author,
-        description=description,
-        canonical_url=_text(canonical) or None,
-        categories=categories,
-        tags=tags,
-        og_image=_meta(tree, "og:image") or document.image,
-        language=language,
-        flags=flags,
-    )
+    return build_body(blocks)

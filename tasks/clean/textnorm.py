@@ -6,6 +6,7 @@ import re
 import unicodedata
 from functools import cache
 
+from tasks.common import phrase_alternation
 from tasks.lexicon import table
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
@@ -137,18 +138,14 @@ def clean_text(text: str) -> str:
 # --- syllables and tone marks ---------------------------------------------------------------
 
 
-def _alternation(spellings: tuple[str, ...]) -> str:
-    return "|".join(re.escape(s) for s in sorted(spellings, key=len, reverse=True))
-
-
 @cache
 def _syllable_pattern() -> re.Pattern[str]:
     """Regex onset?nucleus coda? over a lower-case, tone-less syllable (parts from the lexicon)."""
     parts = {row[0]: tuple(row[1].split()) for row in table("encodings/syllable_parts.tsv")}
     return re.compile(
-        f"(?P<onset>{_alternation(parts['onset'])})?"
-        f"(?P<nucleus>{_alternation(parts['nucleus'])})"
-        f"(?P<coda>{_alternation(parts['coda'])})?"
+        f"(?P<onset>{phrase_alternation(parts['onset'])})?"
+        f"(?P<nucleus>{phrase_alternation(parts['nucleus'])})"
+        f"(?P<coda>{phrase_alternation(parts['coda'])})?"
     )
 
 
@@ -260,18 +257,9 @@ def expand_abbreviation(token: str) -> str | None:
 def _abbreviation_pattern() -> re.Pattern[str]:
     # A match may not touch a letter, digit or "&", nor be one half of a hyphenated letter
     # compound ("CT" in an unknown "CT-XY"); "/", "." and digits-hyphen may join it ("19-NQ/TU").
-    # The alternatives (longest first) are grouped by their first character, and the lookbehinds
-    # come after it, so the pattern starts with a literal: the regex engine then skips straight to
-    # those few capitals instead of trying the lookbehinds and every alternative at each position.
-    # Only one group can match at a position, so the matches are those of the plain alternation.
-    by_first: dict[str, list[str]] = {}
-    for spelling in sorted(_abbreviations(), key=len, reverse=True):
-        by_first.setdefault(spelling[0], []).append(spelling[1:])
-    groups = "|".join(
-        re.escape(first) + r"(?<![\w&].)(?<![^\W\d_]-.)" + f"(?:{'|'.join(map(re.escape, rests))})"
-        for first, rests in by_first.items()
-    )
-    return re.compile(f"(?:{groups})" r"(?![\w&])(?!-[^\W\d_])")
+    # A space inside an abbreviation ("TP HCM") is one space, never a line break.
+    alternation = phrase_alternation(_abbreviations(), left=(r"[\w&]", r"[^\W\d_]-"), space=" ")
+    return re.compile(alternation + r"(?![\w&])(?!-[^\W\d_])")
 
 
 def find_abbreviations(text: str) -> list[tuple[int, int, str, str]]:

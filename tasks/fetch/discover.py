@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tasks.fetch.archive import Archive
+from tasks.fetch.listings import config_reference
+from tasks.fetch.sources import classify
+from tasks.fetch.web import fetch_web_sources
 from tasks.model import Reject, SourceItem
 from tasks.settings import Settings
-from tasks.fetch.sources import classify
-from tasks.fetch.web import config_reference, fetch_web_sources
 from warehouse.failpoints import checkpoint
 
 # Files a folder walk treats as articles; anything else is counted as skipped with its reason.
@@ -144,7 +146,7 @@ def discover(sources: list[str], settings: Settings, warehouse: str, known_pages
         result = fetch_web_sources(web, warehouse, settings, known=known_pages, commit_state=False)
         total.items.extend(result.items)
         total.rejects.extend(result.rejects)
-        total.skipped.extend(getattr(result, "skipped", []))
+        total.skipped.extend(result.skipped)
         total.fetch_rows.extend(result.fetch_rows)
         total.web_stats = dict(result.stats)
         total.commit_web_state = partial(result.commit, warehouse)
@@ -158,8 +160,6 @@ def discover(sources: list[str], settings: Settings, warehouse: str, known_pages
             unique.append(item)
     total.items = unique
     if known_pages:  # a rerun: inputs unchanged since their load never become batches (no task runs at all)
-        from tasks.fetch.archive import Archive
-
         fresh = fingerprint_batch(total.items, known_pages, Archive(warehouse))
         total.items = fresh.items  # the per-batch fetch hashes them again: a file may change meanwhile
         total.skipped.extend(fresh.skipped)
@@ -203,6 +203,5 @@ def fingerprint_batch(items: list[SourceItem], inputs_seen: dict[str, str], arch
         if inputs_seen.get(item.uri) == digest:
             batch.skipped.append((item.uri, "unchanged since last load"))
             continue
-        batch.items.append(SourceItem(item.source, item.uri, item.location, item.size, item.fetched_at,
-                                      item.content_type, item.format_hint, {**item.meta, "input_hash": digest}))
+        batch.items.append(replace(item, meta={**item.meta, "input_hash": digest}))
     return batch

@@ -10,7 +10,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
-from tasks.fetch.http import FetchError, decompress_bounded
+from tasks.common import DecompressionError, decompress_bounded
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -66,8 +66,8 @@ def maybe_gunzip(data: bytes, limit: int) -> bytes:
         return data
     try:
         return decompress_bounded(data, limit)
-    except FetchError as exc:
-        raise SitemapError(f"gzipped sitemap: {exc.reason}") from exc
+    except DecompressionError as exc:
+        raise SitemapError(f"gzipped sitemap: {exc}") from exc
 
 
 def parse_sitemap(data: bytes, base_url: str, limit: int = 50 * 1024 * 1024) -> Sitemap:
