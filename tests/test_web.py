@@ -6,7 +6,6 @@ import json
 import threading
 from datetime import datetime, timedelta
 
-import pyarrow as pa
 import pytest
 
 from tasks.fetch.archive import Archive
@@ -82,7 +81,7 @@ def test_feed_and_sitemap_index_200_pages_then_an_unchanged_rerun_costs_no_artic
                                          "/sitemaps/part-1.xml", "/sitemaps/part-2.xml.gz"]
         assert not second.items and not second.rejects
         assert second.stats["listings_not_modified"] == 4 and second.stats["discovered"] == 0
-        assert {r["status"] for r in second.fetch_rows if r["role"] != "robots"} == {304}
+        assert {r.status for r in second.fetch_rows if r.role != "robots"} == {304}
 
 
 def test_changed_feed_refetches_known_pages_conditionally(tmp_path):
@@ -193,13 +192,13 @@ def test_every_fault_ends_well_and_is_counted(tmp_path):
     assert reasons["bai.html"].startswith("skipped: disallowed by") and reasons["x"].startswith("skipped: not a valid http(s) URL")
     items = {i.uri.rsplit("/", 1)[-1]: i for i in result.items}
     assert set(items) == {"ok.html", "flaky.html", "charset.html"}
-    flaky_row = next(r for r in result.fetch_rows if r["url"].endswith("flaky.html"))
-    assert (flaky_row["attempts"], flaky_row["status"], flaky_row["outcome"]) == (3, 200, "fetched")
+    flaky_row = next(r for r in result.fetch_rows if r.url.endswith("flaky.html"))
+    assert (flaky_row.attempts, flaky_row.status, flaky_row.outcome) == (3, 200, "fetched")
     cs = items["charset.html"].meta
     assert (items["charset.html"].charset, cs["charset_declared"], cs["charset_detected"]) == ("utf-8", "iso-8859-1", "utf-8")
-    charset_row = next(r for r in result.fetch_rows if r["url"].endswith("charset.html"))
-    assert (charset_row["charset"], charset_row["charset_declared"]) == ("utf-8", "iso-8859-1")
-    assert next(r for r in result.fetch_rows if r["url"].endswith("404.html"))["status"] == 404
+    charset_row = next(r for r in result.fetch_rows if r.url.endswith("charset.html"))
+    assert (charset_row.charset, charset_row.charset_declared) == ("utf-8", "iso-8859-1")
+    assert next(r for r in result.fetch_rows if r.url.endswith("404.html")).status == 404
     # a feed with a failed page keeps no validators: the next run lists it again and retries the page
     state = json.loads((tmp_path / "_state" / VALIDATORS_FILE).read_text())
     assert site.url("/rss") not in state and site.url("/loi/ok.html") in state
@@ -284,12 +283,12 @@ def test_fetch_rows_fit_the_fetches_table(tmp_path):
         add_listings(site, paths)
         result = fetch_web_sources([site.url("/sitemap_index.xml"), site.url("/loi/404")], str(tmp_path),
                                    fast_settings(tmp_path))
-    schema = FETCHES.file_schema().append(pa.field("fetch_date", pa.string()))
-    table = pa.Table.from_pylist(result.fetch_rows, schema=schema)
+    table = FETCHES.to_arrow(result.fetch_rows)  # typed records of the table: the contract checks them
+    assert table.schema == FETCHES.file_schema()
     assert table.num_rows == len(result.fetch_rows) == 1 + 3 + 3 + 1  # robots, listings, pages, 404
     roles = sorted(set(table.column("role").to_pylist()))
     assert roles == ["article", "robots", "sitemap"]
-    assert set(FETCHES.column_names) == set(result.fetch_rows[0]) - {"fetch_date"}
+    assert all(type(r) is FETCHES.record for r in result.fetch_rows)
 
 
 def test_classify_kinds(tmp_path):

@@ -27,7 +27,7 @@ class Discovery:
     items: list[SourceItem] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (uri, reason)
-    fetch_rows: list[dict] = field(default_factory=list)  # rows of the `fetches` table (web sources)
+    fetch_rows: list = field(default_factory=list)  # records of the `fetches` table (web sources)
     web_stats: dict = field(default_factory=dict)
     commit_web_state: Callable[[], None] | None = None  # saves HTTP validators; call after the load
 

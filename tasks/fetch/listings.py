@@ -18,7 +18,9 @@ from tasks.fetch.policy import FetchResult, Validators
 from tasks.fetch.sitemaps import SitemapError, maybe_gunzip, newest_first, parse_sitemap
 from tasks.fetch.sources import NamedSource, SourceConfigError, SourceSpec, classify, load_config, read_url_list, sniff_kind
 from tasks.model import Reject
+from warehouse.tables import TABLES
 
+FetchRow = TABLES["fetches"].record
 MAX_SITEMAP_DEPTH = 3  # index → index → urlset is the deepest real sites go
 SNIFF_GUNZIP_BYTES = 1 << 22  # a gzipped body is sniffed for feed/sitemap within this much
 
@@ -41,7 +43,7 @@ class WebLedger:
     """What a web run records as it goes, listings and pages alike: `fetches` rows, counts, rejects and
     the conditional-GET state to commit once the run's items are loaded."""
 
-    rows: list[dict] = field(default_factory=list)
+    rows: list = field(default_factory=list)  # FetchRow records
     stats: Counter = field(default_factory=Counter)
     rejects: list[Reject] = field(default_factory=list)
     updates: dict[str, dict] = field(default_factory=dict)
@@ -52,17 +54,16 @@ class WebLedger:
         """One row of the `fetches` table for a request made (or a URL given up on)."""
         outcome = outcome or r.outcome
         self.stats["wire_bytes"] += r.wire_bytes
-        self.rows.append({
-            "fetch_id": uuid.uuid4().hex, "url": r.url, "final_url": r.final_url, "source_name": source,
-            "role": role, "status": r.status, "outcome": outcome, "content_hash": sha,
-            "raw_location": f"archive:{sha}" if sha and outcome == "fetched" else None,
-            "bytes": len(r.body) if r.body else 0, "wire_bytes": r.wire_bytes, "content_type": r.content_type,
-            "charset": charset.charset if charset else None, "charset_declared": r.charset_header,
-            "etag": r.etag, "last_modified": r.last_modified, "fetched_at": r.fetched_at,
-            "elapsed_s": r.elapsed_s, "attempts": r.attempts, "redirects": list(r.redirects),
-            "error": error or (r.reason if outcome != "fetched" else None),
-            "fetch_date": r.fetched_at.date().isoformat(),
-        })
+        self.rows.append(FetchRow(
+            fetch_id=uuid.uuid4().hex, url=r.url, final_url=r.final_url, source_name=source, role=role,
+            status=r.status, outcome=outcome, content_hash=sha,
+            raw_location=f"archive:{sha}" if sha and outcome == "fetched" else None,
+            bytes=len(r.body) if r.body else 0, wire_bytes=r.wire_bytes, content_type=r.content_type,
+            charset=charset.charset if charset else None, charset_declared=r.charset_header,
+            etag=r.etag, last_modified=r.last_modified, fetched_at=r.fetched_at, elapsed_s=r.elapsed_s,
+            attempts=r.attempts, redirects=list(r.redirects),
+            error=error or (r.reason if outcome != "fetched" else None),
+        ))
 
 
 def config_reference(source: str) -> tuple[str, str | None] | None:

@@ -36,7 +36,7 @@ class WebFetchResult:
 
     items: list[SourceItem]
     rejects: list[Reject]
-    fetch_rows: list[dict]
+    fetch_rows: list  # records of the `fetches` table
     stats: dict
     validator_updates: dict = field(default_factory=dict)  # pending conditional-GET state, see commit_validators
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): not_modified and unchanged pages
