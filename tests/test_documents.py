@@ -1,11 +1,13 @@
 """References to legal and party documents."""
 
+from dataclasses import asdict
+
 from tasks.extract.batch import doc_from_text
-from tasks.extract.quantities import extract_quantity_facts
+from tasks.extract.legal_documents import LEGAL_DOCUMENTS
 
 
 def documents(text: str) -> list[dict]:
-    return extract_quantity_facts(doc_from_text(text, article_id="t"))["documents"]
+    return [asdict(r) for r in LEGAL_DOCUMENTS.run(doc_from_text(text, article_id="t"))["documents"]]
 
 
 def test_seed_resolution_with_issuer_and_title():

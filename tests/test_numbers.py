@@ -1,8 +1,30 @@
 """Vietnamese number parsing: digit grouping, decimals, multipliers and number words."""
 
+from decimal import Decimal
+
 from hypothesis import given, strategies as st
 
-from tasks.extract.numbers import format_number, multiplier_value, parse_number, parse_number_words
+from tasks.extract.numbers import multiplier_value, not_alone_rules, parse_number, parse_number_words
+
+
+def format_number(value: float, decimals: int | None = None) -> str:
+    """Vietnamese spelling of a number: "." between thousands, "," before decimals (what parse_number reads)."""
+    if decimals is None:
+        # Decimal of the shortest repr keeps exactly the digits that round-trip, without exponent.
+        text = format(Decimal(repr(float(value))), "f")
+        integer, _, fraction = text.partition(".")
+        fraction = fraction.rstrip("0")
+    else:
+        integer, _, fraction = f"{value:.{decimals}f}".partition(".")
+    sign = "-" if integer.startswith("-") else ""
+    digits = integer.lstrip("-")
+    groups = []
+    while len(digits) > 3:
+        groups.insert(0, digits[-3:])
+        digits = digits[:-3]
+    groups.insert(0, digits)
+    out = sign + ".".join(groups)
+    return f"{out},{fraction}" if fraction else out
 
 
 def test_decimal_comma():
@@ -72,8 +94,7 @@ def test_floats_round_trip(x):
     assert parse_number(format_number(x)) == x
 
 
-def test_words_not_alone_reads_the_word_column_only():
-    from tasks.extract.numbers import words_not_alone
-
-    assert {"một", "ba"} <= words_not_alone()
-    assert all("\t" not in w for w in words_not_alone())
+def test_not_alone_rules_read_each_word_with_its_rule():
+    rules = not_alone_rules()
+    assert (rules["một"], rules["ba"], rules["năm"]) == ("time", "+", "")
+    assert all("\t" not in w and w == w.strip() for w in rules)

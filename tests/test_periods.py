@@ -1,17 +1,19 @@
 """Periods resolved against the publication date."""
 
+from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from tasks.extract.batch import doc_from_text
-from tasks.extract.quantities import extract_quantity_facts
+from tasks.extract.periods import PERIODS
+from tasks.extract.textscan import lower_view
 
 PUBLISHED = datetime(2018, 10, 11, 17, 0, tzinfo=timezone(timedelta(hours=7)))
 
 
 def periods(text: str, published=PUBLISHED) -> list[tuple]:
-    rows = extract_quantity_facts(doc_from_text(text, published_at=published, article_id="t"))["periods"]
+    rows = [asdict(r) for r in PERIODS.run(doc_from_text(text, published_at=published, article_id="t"))["periods"]]
     return [(r["mention"], r["start_date"], r["end_date"], r["granularity"], r["recurrence"]) for r in rows]
 
 
@@ -70,8 +72,6 @@ def test_counted_units_before_relative_words_are_durations():
 
 
 def test_lower_view_keeps_offsets_and_upper_case_periods_resolve():
-    from tasks.extract.periods import lower_view
-
     text = "İstanbul, QUÝ III/2018 VÀ NĂM NAY"
     assert len(lower_view(text)) == len(text)
     assert [p[0] for p in periods(text)] == ["QUÝ III/2018", "NĂM NAY"]

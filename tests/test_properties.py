@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tasks.extract.batch import doc_from_text, extract_batch, extract_facts
+from tasks.extract.batch import doc_from_text, extract_batch, extract_facts, facts_as_dicts
 from tasks.load.batch import load_batch
 from tasks.model import Article, Paragraph
 from tasks.clean.textnorm import clean_text
@@ -50,7 +50,7 @@ def span_rows(facts: dict[str, list[dict]]):
 def test_every_extracted_span_is_its_mention_and_lies_in_its_sentence(text, cleaned):
     text = clean_text(text) if cleaned else text
     doc = doc_from_text(text)
-    for table, row in span_rows(extract_facts(doc)):
+    for table, row in span_rows(facts_as_dicts(extract_facts(doc))):
         start, end = row["char_start"], row["char_end"]
         assert 0 <= start <= end <= len(text), (table, row)
         assert text[start:end] == row["mention"], (table, row)

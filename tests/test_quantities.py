@@ -2,6 +2,7 @@
 
 import json
 import unicodedata
+from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -9,9 +10,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from tasks.extract.batch import doc_from_text, extract_facts
-from tasks.extract.quantities import extract_quantity_facts
+from tasks.extract.legal_documents import LEGAL_DOCUMENTS
+from tasks.extract.periods import PERIODS
+from tasks.extract.quantities import QUANTITIES
 from tasks.extract.registry import EXTRACTORS
 from warehouse.schema_facts import FACT_TABLES
+from warehouse.tables import TABLES
 from conftest import CORPUS, needs_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,10 +46,16 @@ FAMILY_OF = {t: (e.name, e.version) for e in EXTRACTORS for t in e.writes}
 
 
 @pytest.fixture(scope="module")
-def seed_facts():
+def seed_records():
     doc = doc_from_text(seed_text(), published_at=datetime(2018, 10, 11, 17, 0, tzinfo=VN), article_id="seed")
     facts = extract_facts(doc)  # through the registry, which stamps each family's name and version
     return doc, {t.name: facts[t.name] for t in FACT_TABLES}
+
+
+@pytest.fixture(scope="module")
+def seed_facts(seed_records):
+    doc, records = seed_records
+    return doc, {table: [asdict(r) for r in rows] for table, rows in records.items()}
 
 
 # value, normalised unit, counted object, comparator — the 21 quantities of the seed, in order
@@ -121,11 +131,13 @@ def test_seed_non_quantities(seed_facts):
         assert all(not (q["char_start"] < start + len(text) and start < q["char_end"]) for q in facts["quantities"]), (text, mentions)
 
 
-def test_seed_rows_have_provenance_and_declared_columns(seed_facts):
-    doc, facts = seed_facts
+def test_seed_rows_have_provenance_and_declared_columns(seed_records):
+    doc, facts = seed_records
     columns = {t.name: t.column_names for t in FACT_TABLES}
     for table, rows in facts.items():
-        for row in rows:
+        for record in rows:
+            assert type(record) is TABLES[table].record  # a typed row of its table, not a dict
+            row = asdict(record)
             assert list(row) == columns[table]
             assert doc.text[row["char_start"] : row["char_end"]] == row["mention"]
             sentence = doc.sentences[row["sentence_index"]]
@@ -135,7 +147,7 @@ def test_seed_rows_have_provenance_and_declared_columns(seed_facts):
 
 
 def quantities(text: str, published=datetime(2020, 10, 1, tzinfo=VN)) -> list[dict]:
-    return extract_quantity_facts(doc_from_text(text, published_at=published, article_id="t"))["quantities"]
+    return [asdict(r) for r in QUANTITIES.run(doc_from_text(text, published_at=published, article_id="t"))["quantities"]]
 
 
 def test_usd_millions():
@@ -205,11 +217,11 @@ _TOKENS = st.one_of(st.sampled_from(_VI_WORDS), st.integers(0, 100000).map(str),
 @given(st.lists(_TOKENS, max_size=40).map(" ".join))
 def test_every_span_is_exact_and_inside_its_sentence(text):
     doc = doc_from_text(text, published_at=datetime(2020, 10, 1, tzinfo=VN), article_id="p")
-    for rows in extract_quantity_facts(doc).values():
-        for row in rows:
-            assert doc.text[row["char_start"] : row["char_end"]] == row["mention"]
-            sentence = doc.sentences[row["sentence_index"]]
-            assert sentence.start <= row["char_start"] < row["char_end"] <= sentence.end
+    for family in (QUANTITIES, PERIODS, LEGAL_DOCUMENTS):
+        for row in family.run(doc)[family.writes[0]]:
+            assert doc.text[row.char_start : row.char_end] == row.mention
+            sentence = doc.sentences[row.sentence_index]
+            assert sentence.start <= row.char_start < row.char_end <= sentence.end
 
 
 @needs_corpus

@@ -19,7 +19,7 @@ def extract(
     output_text: bool = typer.Option(False, "--with-text", help="Echo the input text in each output line."),
 ):
     """Filter: JSON Lines {"id","text"[,"published_at"]} on stdin -> one JSON line of facts per input."""
-    from tasks.extract.batch import doc_from_text, extract_facts, extractor_versions
+    from tasks.extract.batch import doc_from_text, extract_facts, extractor_versions, facts_as_dicts
     from tasks.clean.textnorm import clean_text
 
     for number, line in enumerate(sys.stdin, start=1):
@@ -31,7 +31,7 @@ def extract(
             published = record.get("published_at")
             doc = doc_from_text(text, datetime.fromisoformat(published) if published else None,
                                 str(record.get("id", number)))
-            facts = extract_facts(doc)
+            facts = facts_as_dicts(extract_facts(doc))
             out = {"id": record.get("id", number), "extractor_versions": extractor_versions(), "facts": facts}
             if output_text:
                 out["text"] = text

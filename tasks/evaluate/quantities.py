@@ -13,16 +13,21 @@ import json
 import math
 import sys
 import time
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from tasks.extract.batch import doc_from_text
-from tasks.model import Doc
-from tasks.extract.quantities import extract_quantity_facts
 from tasks.common import VIETNAM_TZ
+from tasks.extract.batch import doc_from_text
+from tasks.extract.legal_documents import LEGAL_DOCUMENTS
+from tasks.extract.periods import PERIODS
+from tasks.extract.quantities import QUANTITIES
+from tasks.model import Doc
 from tasks.settings import SHARED_CORPUS_DIR
 
 CORPUS_DIR = SHARED_CORPUS_DIR / "dantri-unc"
+# The families that share the number scan: what the throughput measures.
+NUMBER_FAMILIES = (QUANTITIES, PERIODS, LEGAL_DOCUMENTS)
 
 
 def corpus_text(raw: str) -> tuple[str, datetime | None]:
@@ -75,7 +80,7 @@ def match_article(gold: list[dict], predicted: list[dict]) -> tuple[int, list[di
 
 
 def evaluate(gold_path: str | Path, corpus_dir: str | Path | None = None) -> dict:
-    """Scores of extract_quantity_facts over the articles of a gold file."""
+    """Scores of the quantities family over the articles of a gold file (corpus files in `corpus_dir`)."""
     corpus = Path(corpus_dir) if corpus_dir else CORPUS_DIR
     tp = n_gold = n_pred = 0
     articles = []
@@ -84,7 +89,7 @@ def evaluate(gold_path: str | Path, corpus_dir: str | Path | None = None) -> dic
             continue  # blank lines and `#` header comments (how the gold was written)
         entry = json.loads(line)
         doc = corpus_doc(corpus / entry["file"])
-        predicted = extract_quantity_facts(doc)["quantities"]
+        predicted = [asdict(row) for row in QUANTITIES.run(doc)["quantities"]]
         hits, missed, spurious = match_article(entry["quantities"], predicted)
         tp, n_gold, n_pred = tp + hits, n_gold + len(entry["quantities"]), n_pred + len(predicted)
         articles.append({"file": entry["file"], "gold": len(entry["quantities"]), "predicted": len(predicted),
@@ -112,8 +117,16 @@ def format_report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _number_facts(doc: Doc) -> None:
+    """The rows of every family of the number scan, the scan made afresh (not the one shared before)."""
+    doc.analyses.clear()
+    for family in NUMBER_FAMILIES:
+        family.run(doc)
+
+
 def throughput(corpus_dir: str | Path | None = None, passes: int = 10) -> dict:
-    """Articles per second of extract_quantity_facts (quantities, periods, documents) over a corpus folder.
+    """Articles per second of the number scan and its families' rows (quantities, periods, documents)
+    over a corpus folder.
 
     Docs are built first and one warm-up pass fills the caches; CPU time (time.process_time) is the
     figure to compare on a shared machine, wall time is reported beside it.
@@ -121,11 +134,11 @@ def throughput(corpus_dir: str | Path | None = None, passes: int = 10) -> dict:
     corpus = Path(corpus_dir) if corpus_dir else CORPUS_DIR
     docs = [corpus_doc(path) for path in sorted(corpus.glob("*.txt")) if path.name != "LICENSE"]
     for doc in docs:
-        extract_quantity_facts(doc)
+        _number_facts(doc)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for _ in range(passes):
         for doc in docs:
-            extract_quantity_facts(doc)
+            _number_facts(doc)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     n = len(docs) * passes
     return {"articles": n, "cpu_s": cpu, "wall_s": wall, "cpu_articles_per_s": n / cpu, "wall_articles_per_s": n / wall}

@@ -2,6 +2,8 @@
 table, each family of facts produced by one registered `Extractor`; a batch is an `ExtractedBatch`.
 
 Modules: `batch` (the stage function and the core-table rows), `registry` (the extractors, their
-names, versions and tables), one module per fact family and its helpers (`quantities`,
-`numbers`, `periods`, `legal_documents`, `entities`, `places`, `roles`); `task` is the Prefect task.
+names, versions and tables), one module per fact family (`quantities`, `periods`,
+`legal_documents`, `entities`, `places`, `roles`) and its helpers; the three number families share
+one pass over the document (`number_scan`: `period_*`, `document_refs`, `quantity_*`, `numbers`,
+`textscan`); `task` is the Prefect task.
 """

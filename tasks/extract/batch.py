@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 import pyarrow as pa
@@ -28,8 +28,13 @@ def doc_from_text(text: str, published_at: datetime | None = None, article_id: s
 
 
 def extract_text(text: str, published_at: datetime | None = None, article_id: str = "") -> dict[str, list[dict]]:
-    """Every fact of one free text, as the Python face of the extractor: {table: rows with spans}."""
-    return extract_facts(doc_from_text(text, published_at, article_id))
+    """Every fact of one free text, as the Python face of the extractor: {table: rows with spans, as dicts}."""
+    return facts_as_dicts(extract_facts(doc_from_text(text, published_at, article_id)))
+
+
+def facts_as_dicts(facts: dict[str, list]) -> dict[str, list[dict]]:
+    """Fact rows (typed records of their tables) as plain dicts, for the faces that print or hand them out."""
+    return {table: [row if isinstance(row, dict) else asdict(row) for row in rows] for table, rows in facts.items()}
 
 
 def doc_from_article(article: Article) -> Doc:
@@ -37,9 +42,9 @@ def doc_from_article(article: Article) -> Doc:
                article.published_at, article.title, article.author)
 
 
-def extract_facts(doc: Doc) -> dict[str, list[dict]]:
-    """Every fact table's rows for one document."""
-    rows: dict[str, list[dict]] = {}
+def extract_facts(doc: Doc) -> dict[str, list]:
+    """Every fact table's rows for one document, as the records of their tables."""
+    rows: dict[str, list] = {}
     for extractor in EXTRACTORS:
         for table, table_rows in extractor.run(doc).items():
             rows.setdefault(table, []).extend(table_rows)

@@ -1,17 +1,16 @@
-"""Vietnamese number parsing: digit groups ("1.234,5"), multipliers ("778 tỷ") and number words."""
+"""Vietnamese number reading: digit groups ("1.234,5"), multipliers ("778 tỷ"), number words and when they count alone."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache, lru_cache
 
 from tasks.lexicon import table
 
 # Vietnamese writes "." between thousands and "," before decimals: 1.234,5 = 1234.5.
 # A dotted number whose groups are not all three digits ("1.2.3.4") is a version/code, not a number.
-_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _PLAIN = re.compile(r"\d+(?:,\d+)?")
 # English-style decimal seen in some articles ("2.5 triệu"): one dot followed by 1-2 digits.
 _DOT_DECIMAL = re.compile(r"\d+\.\d{1,2}")
@@ -21,7 +20,7 @@ _DOT_DECIMAL = re.compile(r"\d+\.\d{1,2}")
 def parse_number(written: str) -> float | None:
     """The value of a digit-written Vietnamese number, or None when it is not one."""
     written = written.strip()
-    if _GROUPED.fullmatch(written):
+    if GROUPED.fullmatch(written):
         return float(written.replace(".", "").replace(",", "."))
     if _PLAIN.fullmatch(written):
         return float(written.replace(",", "."))
@@ -30,27 +29,7 @@ def parse_number(written: str) -> float | None:
     return None
 
 
-def format_number(value: float, decimals: int | None = None) -> str:
-    """Vietnamese spelling of a number: "." between thousands, "," before decimals."""
-    if decimals is None:
-        # Decimal of the shortest repr keeps exactly the digits that round-trip, without exponent.
-        text = format(Decimal(repr(float(value))), "f")
-        integer, _, fraction = text.partition(".")
-        fraction = fraction.rstrip("0")
-    else:
-        integer, _, fraction = f"{value:.{decimals}f}".partition(".")
-    sign = "-" if integer.startswith("-") else ""
-    digits = integer.lstrip("-")
-    groups = []
-    while len(digits) > 3:
-        groups.insert(0, digits[-3:])
-        digits = digits[:-3]
-    groups.insert(0, digits)
-    out = sign + ".".join(groups)
-    return f"{out},{fraction}" if fraction else out
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NumberWord:
     word: str
     value: int
@@ -70,9 +49,11 @@ def multipliers() -> dict[str, int]:
 
 
 @cache
-def words_not_alone() -> frozenset[str]:
-    """Number words not read as a count on their own (first column of quantities/number_words_not_alone.txt)."""
-    return frozenset(row[0] for row in table("quantities/number_words_not_alone.txt"))
+def not_alone_rules() -> dict[str, str]:
+    """When a number word counts on its own (quantities/number_words_not_alone.txt, the one reader of it):
+    "+" before a unit or count noun ("ba nhóm"), "time" before a time unit after a duration word
+    ("cách đây một năm"), "" never."""
+    return {row[0]: row[1] if len(row) > 1 else "" for row in table("quantities/number_words_not_alone.txt")}
 
 
 def multiplier_value(words: list[str]) -> int | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from tasks.extract.entities import ENTITIES, PLACES, ROLES
 from tasks.extract.extractor import Extractor
-from tasks.extract.quantities import LEGAL_DOCUMENTS, PERIODS, QUANTITIES
+from tasks.extract.legal_documents import LEGAL_DOCUMENTS
+from tasks.extract.periods import PERIODS
+from tasks.extract.quantities import QUANTITIES
 
 # Every fact family, in the order its rows are produced.
 EXTRACTORS: tuple[Extractor, ...] = (QUANTITIES, PERIODS, LEGAL_DOCUMENTS, ENTITIES, PLACES, ROLES)
