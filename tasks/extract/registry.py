@@ -7,11 +7,13 @@ family marks only its own rows as stale.
 
 from __future__ import annotations
 
-from tasks.extract.entities import ENTITIES, PLACES, ROLES
+from tasks.extract.entities import ENTITIES
 from tasks.extract.extractor import Extractor
 from tasks.extract.legal_documents import LEGAL_DOCUMENTS
 from tasks.extract.periods import PERIODS
+from tasks.extract.places import PLACES
 from tasks.extract.quantities import QUANTITIES
+from tasks.extract.roles import ROLES
 
 # Every fact family, in the order its rows are produced.
 EXTRACTORS: tuple[Extractor, ...] = (QUANTITIES, PERIODS, LEGAL_DOCUMENTS, ENTITIES, PLACES, ROLES)
