@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from tasks.extract.entity_lexicon import entity_lexicon
 from tasks.extract.names import Mention
 from tasks.extract.tokens import phrase_keys
+from tasks.lexicon import table
 from tasks.model import Doc
 
 # "Ảnh: Bạch Dương (CTV)", "(Ảnh: Bạch Dương)", "Ảnh: Bảo Long/CTV" at the end of a caption.
@@ -16,8 +18,6 @@ _CREDIT = re.compile(
 )
 # A byline: two to five words, each capitalised, no sentence punctuation.
 _BYLINE = re.compile(r"^[^\W\d_][^\W\d_.,;:!?]*(?: [^\W\d_][^\W\d_.,;:!?]*){1,4}$")
-# Designations after a photo credit -> role.
-_CREDIT_ROLES = {"ctv": "CTV", "pv": "phóng viên", "tl": "tư liệu"}
 
 
 @dataclass(slots=True)
@@ -30,6 +30,12 @@ class Person:
     char_end: int | None
     sentence_index: int | None
     mention: Mention | None = None  # the PER mention, when the name is in the text
+
+
+@cache
+def _credit_roles() -> dict[str, str]:
+    """Designation after a photo credit, casefolded -> role ("ctv" -> "CTV")."""
+    return dict(table("entities/credit_roles.tsv"))
 
 
 def _sentence_at(doc: Doc, pos: int) -> int | None:
@@ -65,7 +71,7 @@ def credit_and_byline_people(doc: Doc) -> list[Person]:
         if not _is_name(name) or lex.known.entries.get(phrase_keys(name)) == "ORG" or name in lex.not_names:
             continue  # "Ảnh: Reuters", "Ảnh: Internet"
         designation = (m.group("role") or "").strip()
-        role = _CREDIT_ROLES.get(designation.casefold(), designation or "phóng viên")
+        role = _credit_roles().get(designation.casefold(), designation or "phóng viên")
         out.append(_person_at(doc, name, role, p.char_start + m.start("name")))
     author = _author(doc)
     if author:

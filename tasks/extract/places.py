@@ -11,21 +11,16 @@ from tasks.clean.textnorm import canonical_key, to_nfc
 from tasks.extract.admin_units import current_unit_columns, load_unit_table
 from tasks.extract.extractor import Extractor
 from tasks.extract.gazetteer import LEVELS_FOR, Unit, candidates, gazetteer, is_unit_name, load_successor_tables, \
-    successor, unit_name, unit_types
+    referring_unit_words, successor, unit_name, unit_types
 from tasks.extract.mentions import GenericUnitWord, article_mentions
 from tasks.extract.names import Mention, canonical_name
 from tasks.extract.organisations import canonical_org
 from tasks.extract.tokenizer import Tokens
+from tasks.lexicon import table
 from tasks.model import Doc
 from warehouse.tables import TABLES
 
 Place = TABLES["places"].record  # one row of `places`
-
-# The levels a bare unit word may refer to ("thành phố": a city of either level).
-_CITY_TYPES = {"thành phố": ("city", "province", "district"), "tỉnh": ("province",), "huyện": ("district",),
-               "quận": ("district",), "thị xã": ("district",)}
-# Organisations bound to a unit level: "Bí thư Thành ủy" in an article about Cẩm Phả is Cẩm Phả's.
-_LEVEL_BOUND = {"thành ủy": "thành phố", "tỉnh ủy": "tỉnh", "huyện ủy": "huyện", "quận ủy": "quận", "thị ủy": "thị xã"}
 
 
 @dataclass
@@ -181,7 +176,7 @@ def referent(groups: dict[str, PlaceGroup], type_word: str) -> str | None:
     for gk, g in groups.items():
         written = g.type_word or (g.unit.type_word if g.unit else None)
         level = g.unit.level if g.unit else g.level_hint
-        if written != type_word or level not in _CITY_TYPES.get(type_word, ()):
+        if written != type_word or level not in referring_unit_words().get(type_word, ()):
             continue
         if g.mentions > best_score:
             best, best_score = gk, g.mentions
@@ -200,8 +195,8 @@ def _referrals(generic: list[GenericUnitWord], groups: dict[str, PlaceGroup]) ->
 
 @cache
 def _level_bound_keys() -> dict[str, str]:
-    """_LEVEL_BOUND keyed by canonical_key, built once."""
-    return {canonical_key(k): v for k, v in _LEVEL_BOUND.items()}
+    """Organisations bound to a unit level ("Thành ủy" is a city's), keyed by canonical_key -> that level's unit word."""
+    return {canonical_key(org): unit_word for org, unit_word in table("entities/level_bound_organisations.tsv")}
 
 
 def resolve_organisation(org_written: str | None, places: ArticlePlaces) -> tuple[str | None, str | None]:

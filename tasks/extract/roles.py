@@ -19,8 +19,6 @@ from warehouse.tables import TABLES
 
 Role = TABLES["roles"].record  # one row of `roles`
 
-# Tokens that join two title phrases of one holder ("Bí thư Thành ủy, Chủ tịch HĐND", "Bí thư kiêm Chủ tịch").
-_TITLE_SEPARATORS = frozenset({",", "kiêm", ";"})
 
 
 @dataclass(slots=True)
@@ -61,13 +59,13 @@ def _title_phrases(tokens: Tokens, lex: EntityLexicon) -> list[_TitlePhrase]:
     return out
 
 
-def _chains(phrases: list[_TitlePhrase], tokens: Tokens) -> list[list[_TitlePhrase]]:
+def _chains(phrases: list[_TitlePhrase], tokens: Tokens, lex: EntityLexicon) -> list[list[_TitlePhrase]]:
     """Title phrases joined by "," or "kiêm" ("Bí thư Thành ủy, Chủ tịch HĐND TP Cẩm Phả") form one chain."""
     chains: list[list[_TitlePhrase]] = []
     for p in phrases:
         if chains:
             gap = tokens[chains[-1][-1].last : p.first]
-            if not gap or (len(gap) == 1 and gap[0].key in _TITLE_SEPARATORS):
+            if not gap or (len(gap) == 1 and gap[0].key in lex.title_separators):
                 chains[-1].append(p)
                 continue
         chains.append([p])
@@ -118,7 +116,7 @@ def _title_chain_rows(doc: Doc, found: ArticleMentions, places: ArticlePlaces) -
             k = bisect_left(edges, span[0])
             if k == len(edges) or edges[k] > span[1]:
                 continue
-        for chain in _chains(_title_phrases(tokens, lex), tokens):
+        for chain in _chains(_title_phrases(tokens, lex), tokens, lex):
             holder = _holder(chain, tokens, starts, ends)
             if holder is None:
                 continue  # "thực hiện chức danh Bí thư kiêm Chủ tịch": offices, no holder
