@@ -82,7 +82,6 @@ class EntityLexicon:
     trigger_phrases: Lexicon  # every trigger phrase: one probe tells whether any trigger rule can fire at a token
 
 
-
 def _phrases(name: str) -> Lexicon:
     """A word list as a lexicon whose values are the phrases as listed."""
     return Lexicon({phrase_keys(w): w for w in word_list(name)})
