@@ -249,3 +249,16 @@ def test_a_capitalised_non_name_inside_a_project_name_does_not_hang_the_scan():
 
     rows = extract_text("Dự án khai thác USD được phê duyệt.")
     assert all(r["mention"] != "USD" for r in rows.get("entities", []))  # the Python face gives dicts
+
+
+def test_the_three_families_share_one_analysis_per_document(monkeypatch):
+    from tasks.extract import mentions, places
+
+    calls = []
+    for module, name in ((mentions, "find_article_mentions"), (places, "find_article_places")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda doc, real=real, name=name: calls.append(name) or real(doc))
+    doc = doc_from_text(seed_text(), article_id="shared")
+    rows = {table: r for family in (ENTITY_FAMILY, PLACE_FAMILY, ROLE_FAMILY) for table, r in family.run(doc).items()}
+    assert all(rows[table] for table in ("entities", "places", "roles"))
+    assert sorted(calls) == ["find_article_mentions", "find_article_places"]  # each once, whichever family asked
