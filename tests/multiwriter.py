@@ -26,7 +26,7 @@ DRIVER = REPO / "tests" / "killsweep_driver.py"
 # commits write new rows (a kill point inside them is surely reached) and a rerun of it has work left.
 SOURCES = (("w", "x", "y"), ("y", "z"), ("z", "x"))
 KILL_POINTS = ("commit.manifest:1", "commit.moved:3", "commit.staged:4", "commit.locked:2", "commit.applied:1")
-LEASE_S = 3.0  # short, so the writers waiting on a killed holder's lease go on within seconds
+LEASE_S = 5.0  # short, so the writers waiting on a killed holder's lease go on within seconds
 
 
 @dataclass

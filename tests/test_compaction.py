@@ -156,3 +156,15 @@ def test_compaction_beside_a_writer_and_a_reader_who_joins_facts_to_articles(wh)
     assert not problems, problems[:3]
     assert seen, "the reader never completed a read"
     assert len(wh.read_table("articles")) == 18 and len(wh.part_files("articles")) == 2
+
+
+def test_newsfacts_compact_compacts_and_prints_the_files_before_and_after(wh):
+    from typer.testing import CliRunner
+
+    from flows.cli.main import app
+
+    before = content(wh)
+    done = CliRunner().invoke(app, ["compact", "--warehouse", wh.root], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "4 partition(s)" in done.output and "paragraphs" in done.output
+    assert len(wh.part_files("paragraphs")) == 2 and content(Warehouse(wh.root)) == before
