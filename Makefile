@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast bench dictionary clean-warehouse
+.PHONY: run test test-fast bench dictionary report-png clean-warehouse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ bench: $(STAMP)
 
 dictionary: $(STAMP)
 	$(BIN)/newsfacts dictionary --out docs/data-dictionary.md
+
+# The README's picture of the report, taken by the browser test (needs /usr/bin/chromium).
+report-png: $(STAMP)
+	NEWSFACTS_REPORT_SCREENSHOT=docs/report.png $(BIN)/python -m pytest -q tests/test_report_browser.py
 
 clean-warehouse:
 	rm -rf warehouse/data

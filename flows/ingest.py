@@ -19,7 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.context import FlowRunContext
 from prefect.utilities.annotations import opaque
 
-from flows.run_summary import markdown_report
+from flows.run_summary import markdown_report, publish_report
 from tasks.clean.task import clean_task
 from tasks.extract.task import extract_task
 from tasks.fetch.task import discover_task, fetch_task
@@ -357,6 +357,8 @@ def _publish_sources(sources: list[str], shown: int = 5000) -> None:
 
 
 def _publish_artifacts(summary: dict, totals: RunTotals) -> None:
+    changed = bool(summary["new"] or summary["changed"] or summary["rejected"])
+    summary["report"] = publish_report(summary["warehouse"], get_run_logger(), changed)
     create_markdown_artifact(markdown_report(summary), key="ingest-summary", description="What this run did")
     create_table_artifact([{"table": t, "rows": n, "written_by_this_run": summary["rows_written"].get(t, 0)}
                            for t, n in summary["table_rows"].items()],

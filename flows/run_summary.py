@@ -1,6 +1,8 @@
-"""Human-readable run summaries: the Markdown artifact of a run and the example queries shown to analysts."""
+"""Human-readable run summaries: the Markdown artifact of a run, its HTML report and the example queries shown to analysts."""
 
 from __future__ import annotations
+
+import logging
 
 
 def example_query(warehouse_uri: str) -> str:
@@ -9,12 +11,40 @@ def example_query(warehouse_uri: str) -> str:
             f"FROM quantities q JOIN articles a USING (article_id) ORDER BY q.normalized_value DESC LIMIT 5\"")
 
 
+def publish_report(warehouse_uri: str, log: logging.Logger | logging.LoggerAdapter, changed: bool = True) -> str | None:
+    """Write the warehouse's HTML report (what `newsfacts report` writes); where it is, or None when it failed.
+
+    A run that changed nothing keeps the report there is (a no-op rerun stays a few seconds). A report
+    that cannot be written is logged and never fails the run: the tables are what the run promises.
+    """
+    from warehouse.files import exists
+    from warehouse.report import REPORT_PATH, write_report
+    from warehouse.store import Warehouse
+
+    try:
+        wh = Warehouse(warehouse_uri)
+        if not changed and exists(wh.fs, wh.path(*REPORT_PATH)):
+            return wh.uri(*REPORT_PATH)
+        result = write_report(wh)
+    except Exception as exc:  # noqa: BLE001 - see above
+        log.warning("The HTML report could not be written: %s: %s", type(exc).__name__, exc)
+        return None
+    log.info("Report written to %s (%.1f MB in %.1f s)", result.location, result.size_bytes / 1e6, result.seconds)
+    return result.location
+
+
+def report_link(location: str) -> str:
+    """A Markdown link to the report: file:// for a local warehouse, the s3:// URL as it is otherwise."""
+    return f"[{location}]({location if '://' in location else 'file://' + location})"
+
+
 def markdown_report(summary: dict) -> str:
     lines = [
         f"# ingest run `{summary['run_id']}` — {summary['status']}",
         "",
         f"Sources: {', '.join(f'`{s}`' for s in summary['sources'])}  ",
-        f"Warehouse: `{summary['warehouse']}`",
+        f"Warehouse: `{summary['warehouse']}`  ",
+        f"Report: {report_link(summary['report']) if summary.get('report') else 'not written (see the run log)'}",
         "",
         "| outcome | count |",
         "|---|---:|",

@@ -1,8 +1,14 @@
-"""Single helpers every stage shares, one copy each: the Vietnam time zone and the phrase-alternation regex builder."""
+"""Single helpers every stage shares, one copy each: the Vietnam time zone, the phrase-alternation regex builder, derived tables."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 # Vietnam has kept UTC+7 without daylight saving since 1975; ZoneInfo also knows the earlier offsets.
@@ -54,3 +60,26 @@ def _group(alternatives: list[str]) -> str:
     if len(alternatives) == 1:
         return alternatives[0]
     return "(?:" + "|".join(alternatives) + ")"
+
+
+def derived_json(path: Path, module: str, compute: Callable[[], object]):
+    """A table derived from installed libraries, cached as JSON at `path` (name it by their versions).
+
+    Computed first by `python -m module path` in a child process, so that the libraries it reads are
+    never loaded into a pipeline process; should that fail (no writable cache), by `compute` here.
+    """
+    if not path.exists():
+        subprocess.run([sys.executable, "-m", module, str(path)], check=False, timeout=600,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return compute()
+
+
+def write_json_atomic(path: Path, value: object) -> None:
+    """Write `value` as JSON so that processes writing the same file at once all leave a whole file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+    partial.replace(path)

@@ -46,3 +46,16 @@ def seed_folder(tmp_path) -> Path:
     folder.mkdir()
     shutil.copy(SEED, folder / SEED.name)
     return folder
+
+
+@pytest.fixture(scope="session")
+def report_warehouse(prefect_harness, tmp_path_factory) -> str:
+    """A warehouse of the synthetic report corpus (tests/report_corpus.py), loaded once by the ingest flow."""
+    from flows.ingest import ingest
+    from report_corpus import write_report_corpus
+
+    root = tmp_path_factory.mktemp("report")
+    folders = write_report_corpus(root / "corpus")
+    summary = ingest(sources=[str(f) for f in folders], warehouse=str(root / "wh"))
+    assert summary["new"] >= 13 and summary["rejected"] == 2, summary
+    return str(root / "wh")

@@ -1,4 +1,4 @@
-"""`newsfacts sql`: views per table, table output, --out files, and the analyst questions of docs/operations.md."""
+"""`newsfacts sql`: views per table, table or record-block output, formats, --out files, and the analyst questions of docs/operations.md."""
 
 from __future__ import annotations
 
@@ -109,6 +109,67 @@ def test_out_parquet_keeps_types(seed_warehouse, tmp_path):
 def test_a_bad_query_fails_with_duckdbs_message(seed_warehouse):
     result = sql("SELECT nope FROM articles", "-w", seed_warehouse)
     assert result.exit_code == 1 and "nope" in result.output
+
+
+def sql_at(width: int, *args: str):
+    """`newsfacts sql` on a terminal `width` characters wide."""
+    from flows.cli.main import app
+
+    return CliRunner().invoke(app, ["sql", *args], env={"COLUMNS": str(width)}, catch_exceptions=False)
+
+
+def test_a_result_too_wide_for_the_screen_prints_one_block_per_record(seed_warehouse):
+    result = sql_at(100, "SELECT * FROM places ORDER BY place_key LIMIT 2", "-w", seed_warehouse)
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.rstrip("-") for line in lines if line.startswith("-[ record")] == ["-[ record 1 ]", "-[ record 2 ]"]
+    assert "┃" not in result.output and all(len(line) <= 100 for line in lines[:30])
+    fields = [line.split(" | ", 1)[0].strip() for line in lines if " | " in line]
+    assert fields[:3] == ["article_id", "place_key", "name"] and fields.count("new_province_code") == 2
+    narrow = sql_at(100, "SELECT name, level FROM places ORDER BY place_key LIMIT 2", "-w", seed_warehouse)
+    assert "┃" in narrow.output and "-[ record" not in narrow.output
+
+
+def test_long_text_is_cut_with_an_ellipsis_unless_full(seed_warehouse):
+    text = pd.read_parquet(f"{seed_warehouse}/articles")["text"].iloc[0]
+    cut = sql_at(200, "SELECT text FROM articles", "-w", seed_warehouse)
+    assert "…" in cut.output and " ".join(text.split())[:59] in cut.output
+    assert len(max(cut.output.splitlines(), key=len)) < 80
+    full = sql_at(200, "SELECT text FROM articles", "-w", seed_warehouse, "--full", "--format", "markdown")
+    assert " ".join(text.split()) in full.output and " ".join(text.split()) not in cut.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown"])
+def test_formats_on_stdout(seed_warehouse, fmt):
+    query = "SELECT counted_object, value FROM quantities WHERE counted_object = 'doanh nghiệp' ORDER BY value"
+    result = sql_at(80, query, "-w", seed_warehouse, "--format", fmt)
+    assert result.exit_code == 0
+    if fmt == "csv":
+        assert result.output.splitlines()[:2] == ["counted_object,value", "doanh nghiệp,248.0"]
+    elif fmt == "json":
+        import json
+
+        assert json.loads(result.output)[0] == {"counted_object": "doanh nghiệp", "value": 248.0}
+    else:
+        assert result.output.splitlines()[:3] == ["| counted_object | value |", "|---|---|", "| doanh nghiệp | 248.0 |"]
+
+
+def test_out_json_and_csv_files_are_whole(seed_warehouse, tmp_path):
+    import json
+
+    query = "SELECT article_id, text FROM articles"
+    assert sql(query, "-w", seed_warehouse, "--out", str(tmp_path / "a.json")).exit_code == 0
+    records = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    text = pd.read_parquet(f"{seed_warehouse}/articles")["text"].iloc[0]
+    assert records[0]["text"] == text  # never cut in a file
+    assert sql(query, "-w", seed_warehouse, "--out", str(tmp_path / "a.csv")).exit_code == 0
+    assert pd.read_csv(tmp_path / "a.csv")["text"].iloc[0] == text
+
+
+def test_unknown_format_or_suffix_is_refused(seed_warehouse, tmp_path):
+    assert sql("SELECT 1", "-w", seed_warehouse, "--format", "xml").exit_code == 2
+    assert sql("SELECT 1", "-w", seed_warehouse, "--out", str(tmp_path / "a.xlsx")).exit_code == 2
+    assert not (tmp_path / "a.xlsx").exists()
 
 
 def update_doc() -> None:

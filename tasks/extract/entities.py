@@ -1122,5 +1122,5 @@ def _entity_facts(doc: Doc) -> dict[str, list[dict]]:
 
 ENTITIES = Extractor("entities", "2.0.0", ("entities",), lambda doc: {"entities": _entity_facts(doc)["entities"]},
                      warm_up=warm_up)
-PLACES = Extractor("places", "1.0.0", ("places",), lambda doc: {"places": _entity_facts(doc)["places"]})
+PLACES = Extractor("places", "1.1.0", ("places",), lambda doc: {"places": _entity_facts(doc)["places"]})
 ROLES = Extractor("roles", "1.0.0", ("roles",), lambda doc: {"roles": _entity_facts(doc)["roles"]})

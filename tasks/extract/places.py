@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
+from tasks.extract.admin_units import current_unit_columns, load_unit_table
 from tasks.lexicon import table
 from tasks.settings import load_settings
 
@@ -137,8 +138,9 @@ def candidates(name: str, level_hint: str | None, type_word: str | None = None) 
 
 
 def load_successor_tables() -> None:
-    """Load the successor table now, so that the first article does not pay for it."""
+    """Load the successor table and the post-2025 unit table now, so that the first article does not pay for them."""
     successor_table()
+    load_unit_table()
 
 
 def successor(unit: Unit) -> tuple[str | None, str | None]:
@@ -286,6 +288,7 @@ def place_row(article_id: str, place_key: str, group: PlaceGroup) -> dict:
         "commune_name": u.name if u and u.level == "commune" else None,
         "new_province_name": new_province,
         "new_commune_name": new_commune,
+        **current_unit_columns(u, new_province, new_commune),
         "resolution": group.resolution,
         "candidates": group.candidate_count,
         "mentions": group.mentions,
