@@ -7,9 +7,10 @@ import os
 import socket
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
@@ -38,12 +39,44 @@ DEFAULT_SOURCES = [str(PROJECT_ROOT / "seeds")]
 batch_listeners: list = []
 
 
+# Prefect refuses an event with more than 100 related resources, and each tag of a run is one: a run is tagged
+# with a few source names, never one per source (`newsfacts run` may be handed a day's 500 files).
+MAX_SOURCE_TAGS = 5
+# More sources than this reach the flow as a file listing them (`sources_file`): a run's parameters stay small.
+MAX_PARAMETER_SOURCES = 20
+
+
+def source_labels(sources: list[str]) -> list[str]:
+    """Short names of the sources for tags and run names, each once, at most MAX_SOURCE_TAGS: each source's own
+    name when they are few, else the folders the files are in (and the other sources' names), commonest first."""
+    names = list(dict.fromkeys(display_name(s) for s in sources))
+    if len(names) <= MAX_SOURCE_TAGS:
+        return names
+    folders = Counter(display_name(str(Path(s).parent)) if Path(s).is_file() else display_name(s) for s in sources)
+    return [label for label, _ in folders.most_common(MAX_SOURCE_TAGS)]
+
+
+def source_tags(sources: list[str]) -> list[str]:
+    """Prefect tags naming the sources ("source:seeds"), so runs can be filtered per source in the UI."""
+    labels = source_labels(sources or ["seeds"])
+    many = len(set(map(display_name, sources))) > len(labels) and len(labels) == MAX_SOURCE_TAGS
+    return [f"source:{label}"[:100] for label in labels] + (["source:more"] if many else [])
+
+
+def read_sources_file(path: str) -> list[str]:
+    """The sources listed one a line in a file (blank lines ignored)."""
+    return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def run_name() -> str:
-    """Flow run name: the sources and the start time, as the Prefect UI lists it."""
+    """Flow run name: the sources (their number when many) and the start time, as the Prefect UI lists it."""
     if flow_run.parameters.get("reprocess"):
         return f"ingest reprocess stale @ {datetime.now():%Y-%m-%d %H:%M:%S}"
-    sources = flow_run.parameters.get("sources") or DEFAULT_SOURCES
-    label = ", ".join(display_name(s) for s in sources)
+    listed = flow_run.parameters.get("sources_file")
+    sources = flow_run.parameters.get("sources") or (read_sources_file(listed) if listed else DEFAULT_SOURCES)
+    label = ", ".join(source_labels(sources))
+    if len(sources) > MAX_SOURCE_TAGS:
+        label = f"{len(sources)} sources in {label}"
     return f"ingest {label[:60]} @ {datetime.now():%Y-%m-%d %H:%M:%S}"
 
 
@@ -161,15 +194,19 @@ TASK_THREADS = 16
       description="Vietnamese news articles -> Parquet fact tables: fetch, clean, extract, load in batches.")
 def ingest(sources: list[str] | None = None, warehouse: str | None = None, batch_size: int | None = None,
            full_refresh: bool = False, since: date | None = None, until: date | None = None,
-           reprocess: bool = False, in_flight: int = 3) -> dict:
+           reprocess: bool = False, in_flight: int = 3, sources_file: str | None = None) -> dict:
     """Ingest `sources` (files, folders, URLs, feeds, sitemaps) into the warehouse; returns the run summary.
 
-    With `reprocess`, the inputs are instead the stored raw inputs of articles extracted by older
-    extractor versions (never refetched).
+    `sources_file` lists the sources one a line instead (how many sources are handed over: the run's
+    parameters stay small, and the list is the run's `ingest-sources` artifact). With `reprocess`,
+    the inputs are instead the stored raw inputs of articles extracted by older extractor versions
+    (never refetched).
     """
     log = get_run_logger()
     settings = load_settings(warehouse=warehouse, batch_size=batch_size)
-    sources = sources or DEFAULT_SOURCES
+    sources = sources or (read_sources_file(sources_file) if sources_file else None) or DEFAULT_SOURCES
+    if len(sources) > MAX_PARAMETER_SOURCES:
+        _publish_sources(sources)
     run_id = str(flow_run.id or uuid.uuid4())
     _THIS_PROCESS_RUNS.add(run_id)
     started = datetime.now(timezone.utc)
@@ -309,6 +346,14 @@ def summarize(run_id: str, wh: Warehouse, sources: list[str], totals: RunTotals,
         "rejects": totals.reject_reasons[:50], "new_article_ids": totals.new_article_ids[:1000],
         "top_facts": totals.top_facts[:10],
     }
+
+
+def _publish_sources(sources: list[str], shown: int = 5000) -> None:
+    """The run's sources as an artifact, when there are too many for its parameters and name to show."""
+    lines = [f"- `{s}`" for s in sources[:shown]]
+    more = [f"- … and {len(sources) - shown} more"] if len(sources) > shown else []
+    create_markdown_artifact("\n".join([f"# {len(sources)} sources", "", *lines, *more]), key="ingest-sources",
+                             description="The sources this run was given")
 
 
 def _publish_artifacts(summary: dict, totals: RunTotals) -> None:

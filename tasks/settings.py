@@ -49,6 +49,16 @@ class Settings:
     http_max_redirects: int = 5
     http_max_decompressed_bytes: int = 50 * 1024 * 1024
     http_allow_private: bool = False  # fetch loopback/private addresses found in feeds and sitemaps
+    # Object-storage writer lease (warehouse/lease.py): a holder that has not renewed it for this long is
+    # presumed dead and another writer may take it over; the holder stops writing after half of it.
+    warehouse_lease_s: float = 30.0
+    # For a store without conditional writes (If-None-Match / If-Match): run one writer per prefix, with a
+    # best-effort lease. Without it such a store is refused at the first commit.
+    warehouse_single_writer: bool = False
+    # Compaction (warehouse/compaction.py): a partition with this many small part files (0: never automatic)
+    # is rewritten as one file after a commit; files of this size or more are left as they are.
+    compact_min_files: int = 32
+    compact_small_bytes: int = 32 * 1024 * 1024
 
 
 def _coerce(value: str, like):

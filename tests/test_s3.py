@@ -109,3 +109,88 @@ def test_newsfacts_sql_reads_an_s3_warehouse(tmp_path, s3, bucket):
     assert done.returncode == 0, done.stderr[-3000:]
     assert pd.read_csv(out).to_dict("records") == [
         {"title": "Cẩm Phả: Đổi mới, hoàn thiện hệ thống chính trị", "source": "seeds"}]
+
+
+# ---- the writer lease: S3 conditional writes ---------------------------------------------------
+
+
+def test_a_second_writer_waits_for_the_lease_and_gets_it_once_released(bucket):
+    from warehouse.lease import Lease, s3_client
+
+    base, client = f"{bucket}/news", s3_client()
+    first = Lease(client, base, lease_s=2.0)
+    first.acquire(5, "s3://" + base)
+    with pytest.raises(TimeoutError, match="locked by another writer"):
+        Lease(client, base, lease_s=2.0).acquire(3.5, "s3://" + base)  # longer than a lease: renewals keep it
+    first.check()
+    first.release()
+    second = Lease(client, base, lease_s=2.0)
+    second.acquire(1, "s3://" + base)
+    second.release()
+
+
+def test_a_dead_holders_lease_is_taken_over_after_one_lease_and_its_holder_is_fenced_off(bucket):
+    import time
+
+    from warehouse.lease import Lease, LeaseLost, s3_client
+
+    base, client = f"{bucket}/news", s3_client()
+    dead = Lease(client, base, lease_s=1.5)
+    dead.acquire(5, "s3://" + base)
+    dead._stop.set()  # stops renewing without releasing: what a SIGKILLed or frozen holder leaves
+    dead._renewer.join()
+    started = time.monotonic()
+    taker = Lease(client, base, lease_s=1.5)
+    taker.acquire(10, "s3://" + base)
+    waited = time.monotonic() - started
+    assert 1.5 <= waited < 6, f"took the lease over after {waited:.1f} s (lease 1.5 s)"
+    with pytest.raises(LeaseLost):
+        dead.check()  # the old holder, woken up, must not touch committed files
+    taker.release()
+
+
+def test_an_expired_lease_take_over_fails_when_the_holder_renews_first(bucket):
+    """A live holder's renewal changes the ETag: a take-over with If-Match on the old one is refused."""
+    from warehouse.lease import Lease, s3_client
+
+    base, client = f"{bucket}/news", s3_client()
+    holder = Lease(client, base, lease_s=30)
+    holder.acquire(5, "s3://" + base)
+    stale_etag = holder._etag
+    holder._renewals += 1
+    assert holder._put({"IfMatch": holder._etag})  # a renewal
+    thief = Lease(client, base, lease_s=30)
+    assert not thief._put({"IfMatch": stale_etag})
+    holder.check()
+    holder.release()
+
+
+class _IgnoresConditions:
+    """An S3 client of a store that ignores If-None-Match / If-Match (as some S3-compatible stores do)."""
+
+    def __init__(self, client):
+        self._client, self.meta = client, client.meta
+
+    def put_object(self, **kwargs):
+        kwargs.pop("IfNoneMatch", None)
+        kwargs.pop("IfMatch", None)
+        return self._client.put_object(**kwargs)
+
+
+def test_a_store_without_conditional_writes_is_refused_naming_the_single_writer_option(bucket):
+    from warehouse.lease import ConditionalWritesUnsupported, probe_conditional_writes, s3_client
+
+    with pytest.raises(ConditionalWritesUnsupported, match="NEWSFACTS_WAREHOUSE_SINGLE_WRITER=true"):
+        probe_conditional_writes(_IgnoresConditions(s3_client()), f"{bucket}/news")
+    probe_conditional_writes(s3_client(), f"{bucket}/news")  # moto honours them
+
+
+def test_the_single_writer_option_writes_to_such_a_store_with_the_best_effort_lease(bucket, monkeypatch):
+    import warehouse.lock as lock
+
+    monkeypatch.setenv("NEWSFACTS_WAREHOUSE_SINGLE_WRITER", "true")
+    monkeypatch.setattr(lock, "probe_conditional_writes", lambda *a: pytest.fail("probed in single-writer mode"))
+    wh = Warehouse(f"s3://{bucket}/news")
+    wh.commit({"articles": [{"article_id": "a", "content_hash": "h", "input_uri": "/a", "uri": "/a",
+                             "source_name": "s", "extractor_versions": "x"}]}, "r1")
+    assert [r["article_id"] for r in wh.read_table("articles").to_pylist()] == ["a"]

@@ -12,8 +12,7 @@ from warehouse.partitions import partition_dir, partition_of
 from warehouse.parts import PartFiles
 
 LEDGER_TABLE = "articles"  # one row per loaded article: what is loaded, from which batch, in which partition
-LEDGER_FIELDS = ["article_id", "content_hash", "extractor_versions", "run_id", "batch_id", "input_uri",
-                 "source", "year", "month"]
+LEDGER_FIELDS = ["article_id", "content_hash", "extractor_versions", "run_id", "input_uri", "source", "year", "month"]
 # What a commit needs of each incoming article to decide its fate and partition.
 DECISION_COLUMNS = ["article_id", "content_hash", "extractor_versions", "uri", "source_name", "raw_location",
                     "published_at", "fetched_at"]
@@ -25,7 +24,7 @@ class LedgerEntry(NamedTuple):
     content_hash: str
     extractor_versions: str
     run_id: str
-    batch_id: str
+    part_file: str  # the name of the part file that holds its rows, the same in every article table
     input_uri: str
     partition: str  # its folder: source=…/year=…/month=…
 
@@ -55,11 +54,11 @@ class Ledger:
             columns = parts.read_part(info, LEDGER_FIELDS, keep=False).to_pydict()  # the ledger holds these rows
             one_copy: dict[str, str] = {}
             share = lambda value: one_copy.setdefault(value, value)  # noqa: E731
-            ids = columns["article_id"]
+            ids, part_file = columns["article_id"], info.base_name
             for i, aid in enumerate(ids):
                 self._entries[aid] = LedgerEntry(
                     columns["content_hash"][i], share(columns["extractor_versions"][i]), share(columns["run_id"][i]),
-                    share(columns["batch_id"][i]), columns["input_uri"][i],
+                    part_file, columns["input_uri"][i],
                     share(partition_dir(columns["source"][i], columns["year"][i], columns["month"][i])))
             self._files[path] = (stamp, ids)
         return dict(self._entries)
@@ -80,7 +79,7 @@ class Decision:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (article_id, reason): rejected, not written
     keep: dict[str, int] = field(default_factory=dict)  # written article id -> its row in `articles` (first copy)
     old_locations: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
-    # ^ (old batch, partition) -> changed article ids whose old rows are in that batch's part files there
+    # ^ (part file name, partition) -> changed article ids whose old rows are in the part files of that name there
 
     @property
     def partitions(self) -> dict[str, str]:
@@ -117,6 +116,6 @@ def decide(ledger: dict[str, LedgerEntry], articles: pa.Table | None, run_id: st
             continue
         else:
             decision.changed.append(aid)
-            decision.old_locations[(old.batch_id, old.partition)].add(aid)
+            decision.old_locations[(old.part_file, old.partition)].add(aid)
         decision.keep[aid] = index
     return decision

@@ -47,7 +47,8 @@ ARTICLES = Table(
         col("run_id", pa.string(), "Flow run that loaded this version of the article (kept while the article is unchanged)."),
         col("pipeline_version", pa.string(), "newsfacts version that produced the rows."),
         col("extractor_versions", pa.string(), "Versions of the fact extractors that produced the article's facts; a change marks them stale."),
-        col("batch_id", pa.string(), "Commit batch that wrote the article's rows (names the part files in every table).",
+        col("batch_id", pa.string(), "Commit batch that wrote the article's rows (names their part files in every table "
+            "until compaction merges them).",
             set_at_commit=True),
     ),
 )

@@ -1,8 +1,8 @@
 """Stage and publish: part files written under _staging/<batch_id>/, the manifest as commit point, then moves.
 
 The crash-safety protocol (warehouse/README.md): before the manifest exists the batch does not
-exist; once it exists, applying it (moving staged files over their final names, then deleting)
-is idempotent, so recovery finishes it after a crash.
+exist; once it exists, applying it (its moves of staged files over their final names and its
+deletions, in order) is idempotent, so recovery finishes it after a crash.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.fs as pafs
@@ -22,25 +23,32 @@ STAGING = "_staging"
 MANIFEST = "MANIFEST.json"
 
 
+def _no_fence() -> None:
+    """The fence of a lock that cannot pass to another writer while held (flock)."""
+
+
 class Staging:
-    """The part files of one batch being committed, and the committed files it deletes."""
+    """The part files of one batch being committed, and what its publication does, in order."""
 
     def __init__(self, fs: pafs.FileSystem, stage_dir: str, batch_id: str):
         self.fs, self.stage_dir, self.batch_id = fs, stage_dir, batch_id
-        self.moves: list[tuple[str, str]] = []  # (staged name, final path), in the order they are applied
-        self.deletes: list[str] = []
+        # ["move", staged name, final path] or ["delete", committed path], applied in this order: a writer
+        # records an old file's removal where readers must stop seeing it (before or after new rows appear).
+        self.ops: list[list[str]] = []
         self.rows_written: dict[str, int] = {}
+        self._staged = 0
 
     def stage(self, table: pa.Table, final: str) -> None:
         """Write `table` under the staging folder; it is moved to `final` when the batch is published."""
-        name = f"{len(self.moves) + 1:05d}.parquet"
+        self._staged += 1
+        name = f"{self._staged:05d}.parquet"
         self.fs.create_dir(self.stage_dir, recursive=True)
         pq.write_table(table, f"{self.stage_dir}/{name}", filesystem=self.fs, compression="zstd")
-        self.moves.append((name, final))
+        self.ops.append(["move", name, final])
         checkpoint("commit.staged")
 
     def delete(self, path: str) -> None:
-        self.deletes.append(path)
+        self.ops.append(["delete", path])
 
     def count(self, table: str, rows: int) -> None:
         self.rows_written[table] = self.rows_written.get(table, 0) + rows
@@ -49,44 +57,56 @@ class Staging:
         """Drop what was staged (a batch refused before its manifest: what recovery would do later)."""
         if exists(self.fs, self.stage_dir):
             self.fs.delete_dir(self.stage_dir)
-        self.moves.clear()
-        self.deletes.clear()
+        self.ops.clear()
 
-    def publish(self, run_id: str) -> None:
-        """The commit point (the manifest, written atomically), then the moves and deletions."""
-        if not (self.moves or self.deletes):
+    def publish(self, run_id: str, fence: Callable[[], None] = _no_fence) -> None:
+        """The commit point (the manifest, written atomically), then the moves and deletions in order.
+
+        `fence` is called before the commit point and before each step: it raises when the writer lock may
+        have passed to another writer, so a writer cut off from its lease stops before it changes a file."""
+        if not self.ops:
             return
         self.fs.create_dir(self.stage_dir, recursive=True)
-        manifest = {"batch_id": self.batch_id, "run_id": run_id, "moves": self.moves, "deletes": self.deletes}
+        manifest = {"batch_id": self.batch_id, "run_id": run_id, "ops": self.ops}
+        fence()
         write_atomic(self.fs, f"{self.stage_dir}/{MANIFEST}", json.dumps(manifest).encode())
         checkpoint("commit.manifest")
-        apply_manifest(self.fs, self.stage_dir, manifest)
+        apply_manifest(self.fs, self.stage_dir, manifest, fence)
         checkpoint("commit.applied")
         self.fs.delete_dir(self.stage_dir)
 
 
-def apply_manifest(fs: pafs.FileSystem, stage_dir: str, manifest: dict) -> None:
-    """Move staged files into place (in staging order: articles last, as the commit record), then deletions."""
-    for staged, final in manifest["moves"]:
-        src = f"{stage_dir}/{staged}"
-        if exists(fs, src):  # else moved before a crash: applying is idempotent
-            fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
-            fs.move(src, final)
-            checkpoint("commit.moved")
-    for path in manifest["deletes"]:
-        with contextlib.suppress(FileNotFoundError):
-            if exists(fs, path):
-                fs.delete_file(path)
+def manifest_ops(manifest: dict) -> list[list[str]]:
+    """The steps of a manifest, in order (a manifest of an older version lists its moves, then its deletions)."""
+    if "ops" in manifest:
+        return manifest["ops"]
+    return [["move", *move] for move in manifest["moves"]] + [["delete", path] for path in manifest["deletes"]]
 
 
-def recover_staging(fs: pafs.FileSystem, staging: str) -> dict:
+def apply_manifest(fs: pafs.FileSystem, stage_dir: str, manifest: dict, fence: Callable[[], None] = _no_fence) -> None:
+    """Move staged files into place and delete removed ones, in the manifest's order (idempotent)."""
+    for op in manifest_ops(manifest):
+        fence()
+        if op[0] == "move":
+            src, final = f"{stage_dir}/{op[1]}", op[2]
+            if exists(fs, src):  # else moved before a crash: applying is idempotent
+                fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
+                fs.move(src, final)
+                checkpoint("commit.moved")
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                if exists(fs, op[1]):
+                    fs.delete_file(op[1])
+
+
+def recover_staging(fs: pafs.FileSystem, staging: str, fence: Callable[[], None] = _no_fence) -> dict:
     """Finish batches whose manifest was committed; discard staging of batches that never committed."""
     finished = discarded = 0
     for info in [] if not exists(fs, staging) else fs.get_file_info(pafs.FileSelector(staging)):
         if info.type == pafs.FileType.Directory:
             manifest = read_json(fs, f"{info.path}/{MANIFEST}")
             if manifest is not None:
-                apply_manifest(fs, info.path, manifest)
+                apply_manifest(fs, info.path, manifest, fence)
                 finished += 1
             else:
                 discarded += 1

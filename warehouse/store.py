@@ -11,6 +11,8 @@ from hashlib import sha256
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tasks.settings import load_settings
+from warehouse.compaction import CompactionResult, Group, compaction_id, plan, stage_group
 from warehouse.contract import Table
 from warehouse.failpoints import checkpoint
 from warehouse.files import write_atomic
@@ -22,7 +24,8 @@ from warehouse.staging import MANIFEST, STAGING, Staging, recover_staging, stale
 from warehouse.tables import TABLES
 from warehouse.writers import Batch, conform, stage_batch
 
-__all__ = ["MANIFEST", "STAGING", "CommitResult", "Warehouse", "input_id_for", "reject_row", "source_slug"]
+__all__ = ["MANIFEST", "STAGING", "CommitResult", "CompactionResult", "Warehouse", "input_id_for", "reject_row",
+           "source_slug"]
 
 RUNS: Table = TABLES["runs"]  # merged by run_id outside batch commits: each run's row is its own file
 REJECTS: Table = TABLES["rejects"]  # where the load stage's own rejects (duplicate articles) go
@@ -45,7 +48,7 @@ class Warehouse(PartFiles):
         self._ledger = Ledger()
 
     def lock(self, timeout_s: float = 600.0):
-        """Exclusive writer lock (see warehouse/lock.py and warehouse/README.md)."""
+        """Exclusive writer lock (see warehouse/lock.py and warehouse/README.md); yields its `Fence`."""
         return writer_lock(self.fs, self.base, self.is_local, self.root, timeout_s)
 
     def ledger(self) -> dict[str, LedgerEntry]:
@@ -54,7 +57,8 @@ class Warehouse(PartFiles):
 
     def recover(self) -> dict:
         """Finish batches whose manifest was committed; discard staging of batches that never committed."""
-        done = recover_staging(self.fs, self.path(STAGING))
+        with self.lock() as fence:  # the lock is held already by every caller: this reuses it and its fence
+            done = recover_staging(self.fs, self.path(STAGING), fence.check)
         for info in stale_temporaries(self.fs, self.table_path(RUNS.name)):  # a run row killed mid-write
             self.fs.delete_file(info.path)
         return done
@@ -72,7 +76,7 @@ class Warehouse(PartFiles):
         A row breaking its contract, or a repeated key, raises ContractError and commits nothing.
         """
         incoming = conform(rows, written_elsewhere=(RUNS,))
-        with self.lock():
+        with self.lock() as fence:
             self.recover()
             checkpoint("commit.locked")
             batch_id = f"{time.strftime('%Y%m%d%H%M%S')}-{batch_label}-{uuid.uuid4().hex[:8]}"
@@ -84,9 +88,48 @@ class Warehouse(PartFiles):
             except BaseException:  # e.g. a repeated key: the batch never existed
                 staging.discard()
                 raise
-            staging.publish(run_id)
+            staging.publish(run_id, fence.check)
+            self._compact_after_commit(set(decision.partitions.values()), set(incoming))
         return CommitResult(decision.new, decision.changed, decision.unchanged, decision.duplicates,
                             staging.rows_written)
+
+    # ---- compaction ------------------------------------------------------------------------
+    def compact(self, min_files: int = 2, small_bytes: int | None = None) -> CompactionResult:
+        """Rewrite each partition's small part files (under `small_bytes`, at least `min_files` of them) as one,
+        under the lock and the commit protocol (warehouse/compaction.py); safe beside writers and readers."""
+        result = CompactionResult()
+        with self.lock() as fence:
+            self.recover()
+            result.files_before = {name: len(self.part_files(name)) for name in TABLES}
+            for group in plan(self, min_files, small_bytes or load_settings().compact_small_bytes):
+                self._compact_group(group, fence, result)
+            result.files_after = {name: len(self.part_files(name)) for name in TABLES}
+        return result
+
+    def _compact_group(self, group: Group, fence, result: CompactionResult) -> None:
+        cid = compaction_id()
+        staging = Staging(self.fs, self.path(STAGING, cid), cid)
+        try:
+            tables = stage_group(self, group, staging)
+        except BaseException:
+            staging.discard()
+            raise
+        staging.publish("compaction", fence.check)
+        if tables:
+            result.partitions.append(f"{group.tables[0].name if len(group.tables) == 1 else 'article tables'}"
+                                     f"/{group.folder}".rstrip("/"))
+
+    def _compact_after_commit(self, article_folders: set[str], tables: set[str]) -> None:
+        """Automatic compaction (under the commit's lock) of the folders a commit added to, and of the finished
+        runs, once one holds `compact_min_files` small files."""
+        settings = load_settings()
+        if settings.compact_min_files <= 0:
+            return
+        with self.lock() as fence:
+            groups = plan(self, settings.compact_min_files, settings.compact_small_bytes, article_folders,
+                          tables | {RUNS.name})
+            for group in groups:
+                self._compact_group(group, fence, CompactionResult())
 
     @staticmethod
     def _settle_rejects(incoming: dict, decision: Decision, run_id: str) -> dict[str, set[tuple]]:

@@ -96,8 +96,8 @@ def write_merge(parts: PartFiles, tables: list[Table], batch: Batch, staging: St
 def _remove_changed_articles(parts: PartFiles, tables: list[Table], decision: Decision, staging: Staging) -> None:
     """Rewrite the part files that hold old rows of changed articles (delete those left empty)."""
     for table in tables:
-        for (old_batch, part_dir), ids in decision.old_locations.items():
-            path = parts.path(table.name, part_dir, f"part-{old_batch}.parquet")
+        for (part_file, part_dir), ids in decision.old_locations.items():
+            path = parts.path(table.name, part_dir, part_file)
             if not parts.exists(path):
                 continue
             old = pq.read_table(path, filesystem=parts.fs)
@@ -146,12 +146,13 @@ def _merge_whole(parts: PartFiles, table: Table, incoming: pa.Table | None, sett
 
 
 def _rewrite(parts: PartFiles, table: Table, groups: Groups, staging: Staging) -> None:
-    """Every committed file of the table deleted, the given rows staged in its place."""
-    for info in parts.part_files(table.name):
-        staging.delete(info.path)
+    """The given rows staged in place of every committed file of the table (deleted once they are in)."""
+    committed = parts.part_files(table.name)
     for folder, rows in sorted(groups.items()):
         if rows.num_rows:
             staging.stage(rows, parts.path(table.name, *filter(None, [folder]), f"part-{staging.batch_id}.parquet"))
+    for info in committed:
+        staging.delete(info.path)
     staging.count(table.name, sum(rows.num_rows for rows in groups.values()))
 
 

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from flows.cli.app import WarehouseOption, app, console, print_summary, warehouse_root
+from tasks.settings import load_settings
 
 DEFAULT_CONFIG = Path("sources.toml")
 
@@ -19,7 +20,8 @@ def serve(
     interval_seconds: Optional[float] = typer.Option(
         None, "--interval-seconds", help="Run every source every N seconds instead of its own schedule (tests, demos)."),
     reconcile_cron: str = typer.Option("0 2 * * *", help="Cron of the nightly reconcile (re-extract stale articles)."),
-    limit: Optional[int] = typer.Option(None, help="Most flow runs at once (default: 1 on object storage, else no limit)."),
+    limit: Optional[int] = typer.Option(None, help="Most flow runs at once (default: no limit; 1 for a store run "
+                                        "with NEWSFACTS_WAREHOUSE_SINGLE_WRITER)."),
 ):
     """Serve one scheduled deployment per named source, plus the nightly reconcile, until SIGTERM / Ctrl-C."""
     from flows.serve import deployment_specs, serve as serve_deployments
@@ -34,8 +36,10 @@ def serve(
     for spec in specs:
         when = spec.cron or (f"every {spec.interval_s:g} s" if spec.interval_s else "on demand")
         console.print(f"deployment [bold]ingest/{spec.name}[/bold]  {when}  tags={','.join(spec.tags)}")
-    # Object storage has no atomic lock (warehouse/README.md): one writer at a time there.
-    serve_deployments(specs, limit=limit if limit is not None else (1 if "://" in target else None))
+    # Writers serialise on the warehouse's lock (warehouse/README.md); only a store declared single-writer
+    # (no conditional writes) needs its runs one at a time.
+    single = "://" in target and load_settings().warehouse_single_writer
+    serve_deployments(specs, limit=limit if limit is not None else (1 if single else None))
 
 
 @app.command()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -31,13 +35,15 @@ def run(
     from flows.runners import embedded_run_settings, flow_with_runner
 
     flow = flow_with_runner(task_runner, workers, dask_address)
+    sources = sources or []
     with Progress(TextColumn("[bold]ingest"), BarColumn(), TextColumn("{task.completed}/{task.total} batches"),
                   TimeElapsedColumn(), console=console, transient=True) as progress:
         bar = progress.add_task("ingest", total=None)
         ingest_module.batch_listeners.append(lambda done, total: progress.update(bar, completed=done, total=total))
         try:
-            with prefect_tags(*source_tags(sources or [])), embedded_run_settings():
-                summary = flow(sources=sources or None, warehouse=warehouse_root(warehouse), batch_size=batch_size,
+            with prefect_tags(*ingest_module.source_tags(sources)), embedded_run_settings(), \
+                    handed_over(sources, ingest_module.MAX_PARAMETER_SOURCES) as given:
+                summary = flow(**given, warehouse=warehouse_root(warehouse), batch_size=batch_size,
                                full_refresh=full_refresh, since=parse_date(since), until=parse_date(until))
         except Exception as exc:  # noqa: BLE001 - the CLI reports a failed run and exits non-zero
             console.print(f"[red]ingest failed:[/red] {exc}")
@@ -47,8 +53,14 @@ def run(
     print_summary(summary)
 
 
-def source_tags(sources: list[str]) -> list[str]:
-    """Prefect tags naming each source ("source:seeds"), so runs can be filtered per source in the UI."""
-    from tasks.fetch.sources import display_name
-
-    return [f"source:{display_name(s)}"[:100] for s in sources or ["seeds"]]
+@contextlib.contextmanager
+def handed_over(sources: list[str], most: int) -> Iterator[dict]:
+    """The flow's source parameters: the list itself when short, else a temporary file listing it (a scheduler
+    or `xargs` may hand over thousands of paths; the flow run's parameters stay small)."""
+    if len(sources) <= most:
+        yield {"sources": sources or None}
+        return
+    with tempfile.TemporaryDirectory(prefix="newsfacts-sources-") as folder:
+        listing = Path(folder) / "sources.txt"
+        listing.write_text("".join(f"{s}\n" for s in sources), encoding="utf-8")
+        yield {"sources_file": str(listing)}
